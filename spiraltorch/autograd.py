@@ -1,0 +1,158 @@
+"""Reverse-mode autograd: graph nodes, grad mode, and the backward pass.
+
+Each op records its own backward rule right beside its forward (see ``ops/``) with ``record``;
+the rule takes the incoming gradient and returns one gradient per input, written with Tensor
+ops so that it runs on every device.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_state, "enabled", True)
+
+
+def _set_enabled(mode: bool) -> None:
+    _state.enabled = bool(mode)
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode for the current thread."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        _set_enabled(self.mode)
+        return self
+
+    def __exit__(self, *exc):
+        _set_enabled(self._prev)
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = is_grad_enabled()
+            _set_enabled(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _set_enabled(prev)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    mode = False
+
+
+class enable_grad(_GradMode):
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = is_grad_enabled()
+        _set_enabled(self.mode)
+
+    def __enter__(self):
+        return self
+
+
+class Node:
+    """One recorded op: its inputs, their storage versions when recorded, and its backward rule."""
+
+    __slots__ = ("inputs", "rule", "versions", "name")
+
+    def __init__(self, inputs, rule, name):
+        self.inputs = inputs
+        self.rule = rule
+        self.name = name
+        self.versions = tuple(t._ver[0] if t is not None else 0 for t in inputs)
+
+    def __repr__(self):
+        return f"<{self.name}Backward>"
+
+
+def record(out, inputs, rule, name="Op"):
+    """Attach a backward ``rule(grad) -> tuple of grads`` to ``out`` if any input needs grad."""
+    if is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
+        out._node = Node(tuple(inputs), rule, name)
+        out.requires_grad = True
+    return out
+
+
+def _topological(root):
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        t, done = stack.pop()
+        if done:
+            order.append(t)
+            continue
+        if id(t) in seen or t._node is None:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        for inp in t._node.inputs:
+            if inp is not None and inp.requires_grad and inp._node is not None:
+                stack.append((inp, False))
+    return reversed(order)
+
+
+def backward(root, gradient=None):
+    from .ops import shape as shape_ops
+
+    if not root.requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if root.numel() != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; got a tensor of shape "
+                f"{list(root.shape)} with {root.numel()} elements: pass gradient=")
+        from .ops import creation
+        gradient = creation.ones_like(root)
+    elif tuple(gradient.shape) != tuple(root.shape):
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {list(gradient.shape)} and output[0] "
+            f"has a shape of {list(root.shape)}.")
+    with no_grad():
+        if root._node is None:
+            _accumulate(root, gradient.detach())
+            return
+        grads = {id(root): gradient.detach()}
+        for t in _topological(root):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            node = t._node
+            for inp, v in zip(node.inputs, node.versions):
+                if inp is not None and inp._ver[0] != v:
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified by "
+                        f"an inplace operation: {node!r} input of shape {list(inp.shape)} is at "
+                        f"version {inp._ver[0]}; expected version {v} instead.")
+            for inp, gi in zip(node.inputs, node.rule(g)):
+                if inp is None or gi is None or not inp.requires_grad:
+                    continue
+                gi = shape_ops.sum_to(gi, inp.shape)
+                if gi.dtype is not inp.dtype:
+                    gi = gi.to(inp.dtype)
+                if inp._node is None:
+                    _accumulate(inp, gi)
+                else:
+                    prev = grads.get(id(inp))
+                    grads[id(inp)] = gi if prev is None else prev + gi
+                    if inp._retains_grad:
+                        _accumulate(inp, gi)
+
+
+def _accumulate(leaf, g):
+    leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
