@@ -67,7 +67,9 @@ class CpuBackend(Backend):
         return dt.from_numpy_dtype(x.dtype)
 
     def full(self, shape, value, dtype):
-        return np.full(shape, value, dtype=dtype.np)
+        with np.errstate(all="ignore"):  # out-of-range values wrap, as in torch
+            fill = np.asarray(value).astype(dtype.np)
+        return np.full(shape, fill, dtype=dtype.np)
 
     def arange(self, start, stop, step, dtype):
         return np.arange(start, stop, step, dtype=np.float64).astype(dtype.np)
