@@ -95,12 +95,19 @@ def cast(x: Tensor, dtype) -> Tensor:
     return out
 
 
+TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int32": "Int", "int64": "Long",
+               "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def unsupported(op: str, dtype):
+    """torch's error for an op that has no kernel for ``dtype``."""
+    return NotImplementedError(f'"{op}" not implemented for \'{TORCH_NAMES[dtype.name]}\'')
+
+
 def check_dtype(op: str, x: Tensor, allowed: str):
     """Raise torch's error for an op on a dtype category it does not take.
 
-    ``allowed``: "float" (floating only), "number" (no bool), "any"."""
+    ``allowed``: "float" (floating only), "number" (no bool)."""
     d = x.dtype
-    if allowed == "float" and not d.is_floating_point:
-        raise RuntimeError(f'"{op}" not implemented for \'{d.name}\'; use a floating point tensor')
-    if allowed == "number" and d is dt.bool_:
-        raise RuntimeError(f'"{op}" not implemented for \'Bool\'')
+    if (allowed == "float" and not d.is_floating_point) or (allowed == "number" and d is dt.bool_):
+        raise unsupported(op, d)

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as dt
 from ..autograd import record
 from ..tensor import Tensor
-from .core import backend_for, cast, wrap
+from .core import backend_for, cast, unsupported, wrap
 from .shape import _shape_arg
 
 _rng = {"seed": int.from_bytes(os.urandom(8), "little"), "count": 0}
@@ -188,7 +188,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
                            f"{start}, end={end}, step={step}")
     d = dt.to_dtype(dtype) if dtype is not None else dt.result_type(*args)
     if d is dt.bool_:
-        raise RuntimeError("\"arange_cpu\" not implemented for 'Bool'")
+        raise unsupported("arange_cpu", d)
     n = max(math.ceil((end - start) / step), 0)
     be = backend_for(device)
     if n == 0:
@@ -222,8 +222,7 @@ def _random(kind, size, dtype, device, requires_grad, low=0, high=1) -> Tensor:
     shape = _shape_arg(size)
     d = dt.to_dtype(dtype or (dt.int64 if kind == "integers" else dt.default_float))
     if kind != "integers" and not d.is_floating_point:
-        raise RuntimeError(f"\"{'uniform' if kind == 'uniform' else 'normal'}_kernel_cpu\" not "
-                           f"implemented for '{d.name.capitalize()}'")
+        raise unsupported("check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu", d)
     be = backend_for(device)
     return _finish(be.random(kind, shape, d, _next_seed(), low, high), be, requires_grad)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import dtypes as dt
 from ..autograd import is_grad_enabled, record
 from ..tensor import Tensor
-from .core import cast, operands, same_device, scalar_tensor, wrap
+from .core import cast, check_dtype, operands, same_device, scalar_tensor, unsupported, wrap
 from .shape import broadcast_shapes
 
 
@@ -48,14 +48,19 @@ def neg(x: Tensor) -> Tensor:
 
 
 def abs(x: Tensor) -> Tensor:
-    if x.dtype is dt.bool_:
-        raise RuntimeError("\"abs_cpu\" not implemented for 'Bool'")
+    check_dtype("abs_cpu", x, "number")
     return record(_unary("abs", x), (x,), lambda g: (g * sign(x),), "Abs")
+
+
+def positive(x: Tensor) -> Tensor:
+    if x.dtype is dt.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return x
 
 
 def relu(x: Tensor) -> Tensor:
     if x.dtype is dt.bool_:
-        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("Boolean inputs not supported for relu")
     return record(_unary("relu", x), (x,), lambda g: (g * gt(x, 0),), "Relu")
 
 
@@ -63,8 +68,9 @@ def _stepwise(op):
     """Piecewise-constant functions: zero gradient."""
     def fn(x: Tensor) -> Tensor:
         if x.dtype is dt.bool_ and op != "sign":
-            raise RuntimeError(f"\"{op}\" not implemented for 'Bool'")
-        out = x if (op != "sign" and not x.dtype.is_floating_point) else _unary(op, x)
+            raise unsupported(f"{op}_vml_cpu", x.dtype)
+        out = _unary(op, x) if x.dtype.is_floating_point or (op == "sign" and x.dtype is not dt.bool_) \
+            else x
         if out is x:
             out = wrap(x._be.copy(x._data), x._be)
         return record(out, (x,), lambda g: (g * 0,), op.capitalize())
@@ -102,7 +108,7 @@ logical_not = _predicate("logical_not")
 
 def bitwise_not(x: Tensor) -> Tensor:
     if x.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{x.dtype.name}'")
+        raise unsupported("bitwise_not_cpu", x.dtype)
     return logical_not(x) if x.dtype is dt.bool_ else _unary("bitwise_not", x)
 
 
@@ -130,6 +136,10 @@ def sub(a, b, alpha=1) -> Tensor:
     if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if alpha != 1:
         b = mul(b, alpha)
     out, _, _ = _binary("sub", a, b)
@@ -186,6 +196,8 @@ def fmod(a, b) -> Tensor:
 
 
 def pow(a, b) -> Tensor:
+    if dt.result_type(a, b) is dt.bool_:
+        raise unsupported("pow", dt.bool_)
     out, ta, tb = _binary("pow", a, b)
 
     def rule(g):
@@ -267,7 +279,7 @@ def _bitwise(op):
     def fn(a, b) -> Tensor:
         out, ta, _ = _binary(op, a, b)
         if ta.dtype.is_floating_point:
-            raise RuntimeError(f"\"{op}_cpu\" not implemented for '{ta.dtype.name}'")
+            raise unsupported(f"{op}_cpu", ta.dtype)
         return out
     fn.__name__ = op
     return fn

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import dtypes as dt
 from ..autograd import record
 from ..tensor import Tensor
-from .core import operands, wrap
+from .core import operands, unsupported, wrap
 from .shape import broadcast_shapes, reshape, sum_to, transpose, unsqueeze
 
 
@@ -18,7 +18,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{a.dtype.name} != {b.dtype.name}")
     if a.dtype is dt.bool_:
-        raise RuntimeError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+        raise unsupported("addmm_impl_cpu_", a.dtype)
     (ta, tb), _, be = operands(a, b)
     a2 = unsqueeze(ta, 0) if ta.ndim == 1 else ta
     b2 = unsqueeze(tb, -1) if tb.ndim == 1 else tb

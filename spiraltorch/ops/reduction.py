@@ -96,7 +96,6 @@ def amin(x: Tensor, dim=(), keepdim=False) -> Tensor:
 
 
 def _extreme(op, x: Tensor, dim, keepdim) -> Tensor:
-    check_dtype("a" + op, x, "any")
     _check_nonempty("a" + op, x, dim)
     out, axes = _reduce(op, x, dim, keepdim)
 
@@ -160,7 +159,9 @@ def min(x: Tensor, dim=None, keepdim=False):
 
 
 def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    check_dtype("var", x, "float")
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"std and var only support floating point and complex dtypes, got "
+                           f"{x.dtype.name}")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = norm_dims(dim, x.ndim) if x.ndim else ()
@@ -191,7 +192,7 @@ def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
 
 def softmax(x: Tensor, dim, dtype=None) -> Tensor:
     x = cast(x, dt.to_dtype(dtype)) if dtype is not None else x
-    check_dtype("softmax", x, "float")
+    check_dtype("softmax_lastdim_kernel_impl", x, "float")
     if x.ndim == 0:
         return x / x
     e = exp(x - amax(x, dim, True).detach())
@@ -200,7 +201,7 @@ def softmax(x: Tensor, dim, dtype=None) -> Tensor:
 
 def log_softmax(x: Tensor, dim, dtype=None) -> Tensor:
     x = cast(x, dt.to_dtype(dtype)) if dtype is not None else x
-    check_dtype("log_softmax", x, "float")
+    check_dtype("log_softmax_lastdim_kernel_impl", x, "float")
     if x.ndim == 0:
         return x - x
     return x - logsumexp(x, dim, True)

@@ -36,7 +36,7 @@ def topk(x: Tensor, k, dim=-1, largest=True, sorted=True):
     if not isinstance(x, Tensor):
         raise TypeError(f"topk(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x.dtype is dt.bool_:
-        raise RuntimeError("\"topk_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("topk does not support bool dtypes")
     dim = norm_dim(dim, x.ndim)
     n = x.shape[dim] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, int):

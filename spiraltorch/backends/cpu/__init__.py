@@ -10,12 +10,13 @@ from ..base import Backend, DeviceCaps
 
 _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "log1p": np.log1p,
-    "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sign": np.sign,
+    "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
     "floor": np.floor, "ceil": np.ceil, "round": np.round, "isnan": np.isnan, "isinf": np.isinf,
     "isfinite": np.isfinite, "logical_not": np.logical_not, "bitwise_not": np.invert,
     "rsqrt": lambda x: np.reciprocal(np.sqrt(x)),
     "relu": lambda x: np.where(x > 0, x, np.zeros((), x.dtype)) if x.dtype.kind != "f"
     else np.where(np.isnan(x) | (x > 0), x, np.zeros((), x.dtype)),
+    "sign": lambda x: np.sign(np.nan_to_num(x, nan=0.0)) if x.dtype.kind == "f" else np.sign(x),
     "sigmoid": lambda x: np.exp(-np.logaddexp(0, -x)).astype(x.dtype),
 }
 _BINARY = {
