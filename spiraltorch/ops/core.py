@@ -69,8 +69,27 @@ def scalar_tensor(value, dtype, be) -> Tensor:
     return wrap(be.full((), value, dtype), be)
 
 
+def _fast_operands(a, b):
+    """The common cases of ``operands`` without the general promotion walk, or None."""
+    if type(a) is not Tensor:
+        return None
+    da = a.dtype
+    if type(b) is Tensor:
+        if b._be is a._be and b.dtype is da:
+            return [a, b], da, a._be
+        return None
+    if (type(b) is float and da.is_floating_point) or (type(b) is int and da.category == 1
+                                                        and da is not dt.uint8):
+        return [a, scalar_tensor(b, da, a._be)], da, a._be
+    return None
+
+
 def operands(*xs):
     """Tensors and Python scalars -> (tensors of the promoted dtype on one device, dtype)."""
+    if len(xs) == 2:
+        fast = _fast_operands(*xs)
+        if fast is not None:
+            return fast
     tensors = [x for x in xs if isinstance(x, Tensor)]
     for x in xs:
         if not isinstance(x, Tensor) and not is_scalar(x):

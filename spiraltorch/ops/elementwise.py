@@ -117,7 +117,9 @@ def _binary(op, a, b, compute_dtype=None):
     (ta, tb), out_dtype, be = operands(a, b)
     if compute_dtype is not None and compute_dtype is not out_dtype:
         ta, tb = cast(ta, compute_dtype), cast(tb, compute_dtype)
-    broadcast_shapes(tuple(ta.shape), tuple(tb.shape))
+    sa, sb = be.shape(ta._data), be.shape(tb._data)
+    if sa != sb:
+        broadcast_shapes(sa, sb)
     return wrap(be.binary(op, ta._data, tb._data), be), ta, tb
 
 

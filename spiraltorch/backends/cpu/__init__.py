@@ -70,7 +70,7 @@ class CpuBackend(Backend):
     def full(self, shape, value, dtype):
         with np.errstate(all="ignore"):  # out-of-range values wrap, as in torch
             fill = np.asarray(value).astype(dtype.np)
-        return np.full(shape, fill, dtype=dtype.np)
+        return fill if shape == () else np.full(shape, fill, dtype=dtype.np)
 
     def arange(self, start, stop, step, dtype):
         return np.arange(start, stop, step, dtype=np.float64).astype(dtype.np)
