@@ -49,11 +49,22 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    """Usable as ``@no_grad``, ``@no_grad()`` and ``with no_grad():``, like torch."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self(fn) if callable(fn) else self
+
+    def __init__(self, fn=None):
+        pass
+
+
+class no_grad(_BareDecorator):
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     mode = True
 
 

@@ -55,7 +55,7 @@ class device:
 
 class Tensor:
     __slots__ = ("_data", "_be", "_node", "requires_grad", "_grad", "_ver", "_retains_grad",
-                 "__weakref__")
+                 "_base", "__weakref__")
 
     def __init__(self, data, backend, ver=None, requires_grad=False):
         self._data = data
@@ -64,6 +64,7 @@ class Tensor:
         self._grad = None
         self._retains_grad = False
         self._ver = ver if ver is not None else [0]  # shared by every view of one storage
+        self._base = None  # for a view: the tensor that owns the storage
         self.requires_grad = requires_grad
 
     # -- attributes -----------------------------------------------------------------------

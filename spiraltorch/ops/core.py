@@ -14,7 +14,9 @@ def wrap(data, be, ver=None) -> Tensor:
 
 
 def view_of(x: Tensor, data) -> Tensor:
-    return Tensor(data, x._be, x._ver)
+    out = Tensor(data, x._be, x._ver)
+    out._base = x if x._base is None else x._base
+    return out
 
 
 def norm_dim(dim, ndim: int) -> int:
@@ -84,9 +86,11 @@ def _fast_operands(a, b):
     return None
 
 
-def operands(*xs):
-    """Tensors and Python scalars -> (tensors of the promoted dtype on one device, dtype)."""
-    if len(xs) == 2:
+def operands(*xs, dtype=None, be=None):
+    """Tensors and Python scalars -> (tensors in one dtype on one device, that dtype).
+
+    The dtype is the promoted one unless ``dtype`` is given; ``be`` places scalar-only operands."""
+    if len(xs) == 2 and dtype is None:
         fast = _fast_operands(*xs)
         if fast is not None:
             return fast
@@ -95,8 +99,8 @@ def operands(*xs):
         if not isinstance(x, Tensor) and not is_scalar(x):
             raise TypeError(f"unsupported operand type {type(x).__name__}; expected a Tensor or a "
                             "number")
-    be = same_device(*tensors)
-    out_dtype = dt.result_type(*xs)
+    be = same_device(*tensors) if tensors else be
+    out_dtype = dtype if dtype is not None else dt.result_type(*xs)
     out = [cast(x, out_dtype) if isinstance(x, Tensor) else scalar_tensor(x, out_dtype, be)
            for x in xs]
     return out, out_dtype, be

@@ -62,18 +62,28 @@ def _host_array(data):
     return np.array(flat, dtype=npd).reshape(shape)
 
 
-def _infer_shape(data, depth, shape):
+def _infer_shape(data, depth, shape, leaf=None):
+    """Fill ``shape`` from nested sequences; ragged nesting is torch's ValueError."""
     if isinstance(data, (list, tuple)):
+        if leaf and depth >= leaf[0]:
+            raise TypeError(f"'list' object cannot be interpreted as an integer: expected a "
+                            f"number at dim {depth}, got a sequence of length {len(data)}")
         if len(shape) <= depth:
             shape.append(len(data))
         elif shape[depth] != len(data):
             raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} "
                              f"(got {len(data)})")
+        leaf = leaf if leaf is not None else []
         for v in data:
-            _infer_shape(v, depth + 1, shape)
-    elif len(shape) > depth:
-        raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got a "
-                         f"{type(data).__name__})")
+            _infer_shape(v, depth + 1, shape, leaf)
+    else:
+        if isinstance(data, str):
+            raise ValueError(f"too many dimensions 'str': can't make a tensor of {data!r}")
+        if len(shape) > depth:
+            raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got a "
+                             f"{type(data).__name__})")
+        if leaf is not None and not leaf:
+            leaf.append(depth)
 
 
 def _flatten(data, out):

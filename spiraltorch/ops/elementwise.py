@@ -114,9 +114,7 @@ def bitwise_not(x: Tensor) -> Tensor:
 
 # -- binary -------------------------------------------------------------------------------
 def _binary(op, a, b, compute_dtype=None):
-    (ta, tb), out_dtype, be = operands(a, b)
-    if compute_dtype is not None and compute_dtype is not out_dtype:
-        ta, tb = cast(ta, compute_dtype), cast(tb, compute_dtype)
+    (ta, tb), _, be = operands(a, b, dtype=compute_dtype)
     sa, sb = be.shape(ta._data), be.shape(tb._data)
     if sa != sb:
         broadcast_shapes(sa, sb)
@@ -198,8 +196,14 @@ def fmod(a, b) -> Tensor:
 
 
 def pow(a, b) -> Tensor:
-    if dt.result_type(a, b) is dt.bool_:
-        raise unsupported("pow", dt.bool_)
+    out_dtype = dt.result_type(a, b)
+    if out_dtype is dt.bool_:
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            raise unsupported("pow", dt.bool_)
+        return cast(pow(cast(a, dt.uint8) if isinstance(a, Tensor) else int(a),
+                        cast(b, dt.uint8) if isinstance(b, Tensor) else int(b)), dt.bool_)
+    if out_dtype.category == 1 and not isinstance(b, (Tensor, bool)) and b < 0:
+        raise RuntimeError(f"Integers to negative integer powers are not allowed (exponent {b}).")
     out, ta, tb = _binary("pow", a, b)
 
     def rule(g):
@@ -300,7 +304,7 @@ def where(condition, x=None, y=None):
     if condition.dtype not in (dt.bool_, dt.uint8):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition.dtype.name.capitalize()}")
-    (tx, ty), out_dtype, be = operands(x, y)
+    (tx, ty), out_dtype, be = operands(x, y, be=condition._be)
     same_device(condition, tx)
     broadcast_shapes(tuple(condition.shape), tuple(tx.shape), tuple(ty.shape))
     out = wrap(be.where(condition._data, tx._data, ty._data), be)
@@ -324,6 +328,11 @@ def inplace(x: Tensor, fn, *args) -> Tensor:
     if tracking and x.requires_grad and x._node is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            f"operation (shape {list(x.shape)}).")
+    base = x._base
+    if tracking and base is not None and base.requires_grad and base._node is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           f"in-place operation (view shape {list(x.shape)}, leaf shape "
+                           f"{list(base.shape)}).")
     src = x
     if tracking:
         from .shape import clone

@@ -19,8 +19,8 @@ def _check_index(index: Tensor, name: str):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype.name}")
 
 
-def _bounds(index: Tensor, size: int, dim: int) -> Tensor:
-    """Wrap negative indices; IndexError naming the first one out of range."""
+def _bounds(index: Tensor, size: int, dim: int, error=RuntimeError) -> Tensor:
+    """Wrap negative indices; ``error`` naming an index out of range."""
     be = index._be
     if index.numel() == 0:
         return index
@@ -29,7 +29,7 @@ def _bounds(index: Tensor, size: int, dim: int) -> Tensor:
     lo, hi = int(be.to_numpy(lo)), int(be.to_numpy(hi))
     if lo < -size or hi >= size:
         bad = hi if hi >= size else lo
-        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise error(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     if lo < 0:
         from .elementwise import lt, where
         return where(lt(index, 0), index + size, index)
@@ -109,7 +109,7 @@ def nonzero(x: Tensor, *, as_tuple=False):
     if not as_tuple:
         return coords
     if x.ndim == 0:
-        return (reshape(coords, (-1,)),)
+        return (wrap(x._be.full((coords.shape[0],), 0, dt.int64), x._be),)
     return tuple(reshape(slice_dims(coords, {1: (d, d + 1, 1)}), (-1,)) for d in range(x.ndim))
 
 
@@ -221,7 +221,7 @@ def _advanced(view: Tensor, advanced) -> Tensor:
     sizes = [view.shape[d] for d in dims]
     linear = None
     for (d, t), size in zip(advanced, sizes):
-        t = _bounds(t, size, d)
+        t = _bounds(t, size, d, IndexError)
         linear = t if linear is None else linear * size + t
     count = 1
     for s in sizes:
@@ -248,6 +248,9 @@ def setitem(x: Tensor, key, value) -> None:
         return
     if _is_view_key(key):
         target = getitem(x.detach(), key)
+        if broadcast_shapes(tuple(value.shape), tuple(target.shape)) != tuple(target.shape):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot "
+                               f"be broadcast to indexing result of shape {list(target.shape)}")
         target._be.assign(target._data, cast(value, x.dtype)._data)
         x._bump()
         return

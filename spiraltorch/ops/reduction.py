@@ -107,10 +107,12 @@ def _extreme(op, x: Tensor, dim, keepdim) -> Tensor:
     return record(out, (x,), rule, "A" + op)
 
 
-def _arg_reduce(op, x: Tensor, dim, keepdim) -> Tensor:
+def _arg_reduce(op, x: Tensor, dim, keepdim, bool_ok=False) -> Tensor:
+    if x.dtype is dt.bool_ and not bool_ok:
+        raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
         if x.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for "
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for "
                                "input.numel() == 0.")
         flat = reshape(x, (-1,))
         out = wrap(x._be.arg_reduce(op, flat._data, 0, False), x._be)
@@ -142,7 +144,7 @@ def _max_min(op, x: Tensor, dim=None, keepdim=False, other=None):
     if dim is None:
         return _extreme(op, x, None, False)
     _check_nonempty(op, x, dim)
-    indices = _arg_reduce("arg" + op, x, dim, True)
+    indices = _arg_reduce("arg" + op, x, dim, True, bool_ok=True)
     values = gather(x, norm_dim(dim, x.ndim), indices) if x.ndim else x.clone()
     if not keepdim and x.ndim:
         axis = norm_dim(dim, x.ndim)
@@ -177,11 +179,20 @@ def std(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -
     return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
 
 
+def _reduced_size(x: Tensor, dim) -> int:
+    n = 1
+    for a in (norm_dims(dim, x.ndim) if x.ndim else ()):
+        n *= x.shape[a]
+    return n
+
+
 def logsumexp(x: Tensor, dim, keepdim=False) -> Tensor:
     if not x.dtype.is_floating_point:
         x = cast(x, dt.default_float)
     if x.ndim == 0:
         return x * 1
+    if _reduced_size(x, dim) == 0:
+        return log(sum(exp(x), dim, keepdim))
     m = amax(x, dim, True).detach()
     m = where(isinf(m), 0.0, m)
     out = log(sum(exp(x - m), dim, True)) + m
@@ -195,6 +206,8 @@ def softmax(x: Tensor, dim, dtype=None) -> Tensor:
     check_dtype("softmax_lastdim_kernel_impl", x, "float")
     if x.ndim == 0:
         return x / x
+    if x.numel() == 0:
+        return x * 1
     e = exp(x - amax(x, dim, True).detach())
     return e / sum(e, dim, True)
 
@@ -204,7 +217,10 @@ def log_softmax(x: Tensor, dim, dtype=None) -> Tensor:
     check_dtype("log_softmax_lastdim_kernel_impl", x, "float")
     if x.ndim == 0:
         return x - x
-    return x - logsumexp(x, dim, True)
+    if x.numel() == 0:
+        return x * 1
+    shifted = x - amax(x, dim, True).detach()
+    return shifted - log(sum(exp(shifted), dim, True))
 
 
 def all(x: Tensor, dim=None, keepdim=False) -> Tensor:

@@ -32,6 +32,16 @@ _REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "any": 
            "all": np.all}
 
 
+def _int_pow(a, b):
+    """Integer powers as torch computes them: a negative exponent gives 0 unless |a| == 1."""
+    out = np.power(a, np.maximum(b, 0).astype(b.dtype))
+    if b.dtype.kind == "i" and np.any(b < 0):
+        odd = (b % 2).astype(bool)
+        tiny = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0)).astype(out.dtype)
+        out = np.where(b < 0, tiny, out)
+    return np.asarray(out)
+
+
 def _threads() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -127,8 +137,8 @@ class CpuBackend(Backend):
 
     def binary(self, op, a, b):
         with np.errstate(all="ignore"):
-            if op == "pow" and a.dtype.kind in "iu" and np.any(b < 0):
-                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            if op == "pow" and a.dtype.kind in "iu":
+                return _int_pow(a, b)
             if op in ("floor_divide", "remainder", "fmod") and a.dtype.kind in "iu" \
                     and not np.all(b):
                 raise RuntimeError("ZeroDivisionError")
