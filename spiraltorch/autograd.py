@@ -79,43 +79,60 @@ class set_grad_enabled(_GradMode):
 
 
 class Node:
-    """One recorded op: its inputs, their storage versions when recorded, and its backward rule."""
+    """One recorded op: its inputs, the nodes they came from, and its backward rule.
 
-    __slots__ = ("inputs", "rule", "versions", "name")
+    ``parents`` are the inputs' nodes when the op ran: an in-place op that later gives an input
+    a new node does not change this op's history. A leaf input has parent None."""
 
-    def __init__(self, inputs, rule, name):
+    __slots__ = ("inputs", "parents", "needs", "rule", "versions", "name", "retained")
+
+    def __init__(self, inputs, rule, name, saved):
         self.inputs = inputs
+        self.parents = tuple(t._node if t is not None else None for t in inputs)
+        self.needs = tuple(t is not None and t.requires_grad for t in inputs)
         self.rule = rule
         self.name = name
-        self.versions = tuple(t._ver[0] if t is not None else 0 for t in inputs)
+        self.retained = None  # the output tensor, once it asked to retain its grad
+        # Only a rule that reads its inputs' values needs them unmodified at backward time.
+        self.versions = tuple(t._ver[0] if t is not None else 0 for t in inputs) if saved else None
 
     def __repr__(self):
         return f"<{self.name}Backward>"
 
 
-def record(out, inputs, rule, name="Op"):
-    """Attach a backward ``rule(grad) -> tuple of grads`` to ``out`` if any input needs grad."""
+def record(out, inputs, rule, name="Op", saved=True):
+    """Attach a backward ``rule(grad) -> tuple of grads`` to ``out`` if any input needs grad.
+
+    ``saved=False`` says the rule never reads the inputs' values (only their shapes)."""
     if is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
-        out._node = Node(tuple(inputs), rule, name)
+        out._node = Node(tuple(inputs), rule, name, saved)
         out.requires_grad = True
     return out
 
 
-def _topological(root):
+def _topological(root: Node) -> list:
     order, seen, stack = [], set(), [(root, False)]
     while stack:
-        t, done = stack.pop()
+        node, done = stack.pop()
         if done:
-            order.append(t)
+            order.append(node)
             continue
-        if id(t) in seen or t._node is None:
+        if id(node) in seen:
             continue
-        seen.add(id(t))
-        stack.append((t, True))
-        for inp in t._node.inputs:
-            if inp is not None and inp.requires_grad and inp._node is not None:
-                stack.append((inp, False))
-    return reversed(order)
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in node.parents if p is not None)
+    order.reverse()
+    return order
+
+
+def _check_versions(node: Node) -> None:
+    for inp, v in zip(node.inputs, node.versions or ()):
+        if inp is not None and inp._ver[0] != v:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {node!r} input of shape {list(inp.shape)} is at version "
+                f"{inp._ver[0]}; expected version {v} instead.")
 
 
 def backward(root, gradient=None):
@@ -138,31 +155,25 @@ def backward(root, gradient=None):
         if root._node is None:
             _accumulate(root, gradient.detach())
             return
-        grads = {id(root): gradient.detach()}
-        for t in _topological(root):
-            g = grads.pop(id(t), None)
+        grads = {id(root._node): gradient.detach()}
+        for node in _topological(root._node):
+            g = grads.pop(id(node), None)
             if g is None:
                 continue
-            node = t._node
-            for inp, v in zip(node.inputs, node.versions):
-                if inp is not None and inp._ver[0] != v:
-                    raise RuntimeError(
-                        "one of the variables needed for gradient computation has been modified by "
-                        f"an inplace operation: {node!r} input of shape {list(inp.shape)} is at "
-                        f"version {inp._ver[0]}; expected version {v} instead.")
-            for inp, gi in zip(node.inputs, node.rule(g)):
-                if inp is None or gi is None or not inp.requires_grad:
+            if node.retained is not None:
+                _accumulate(node.retained, g)
+            _check_versions(node)
+            for inp, parent, needs, gi in zip(node.inputs, node.parents, node.needs, node.rule(g)):
+                if not needs or gi is None:
                     continue
                 gi = shape_ops.sum_to(gi, inp.shape)
                 if gi.dtype is not inp.dtype:
                     gi = gi.to(inp.dtype)
-                if inp._node is None:
+                if parent is None:
                     _accumulate(inp, gi)
                 else:
-                    prev = grads.get(id(inp))
-                    grads[id(inp)] = gi if prev is None else prev + gi
-                    if inp._retains_grad:
-                        _accumulate(inp, gi)
+                    prev = grads.get(id(parent))
+                    grads[id(parent)] = gi if prev is None else prev + gi
 
 
 def _accumulate(leaf, g):

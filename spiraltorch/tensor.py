@@ -54,17 +54,17 @@ class device:
 
 
 class Tensor:
-    __slots__ = ("_data", "_be", "_node", "requires_grad", "_grad", "_ver", "_retains_grad",
-                 "_base", "__weakref__")
+    __slots__ = ("_data", "_be", "_node", "requires_grad", "_grad", "_ver", "_base", "_view_fn",
+                 "__weakref__")
 
     def __init__(self, data, backend, ver=None, requires_grad=False):
         self._data = data
         self._be = backend
         self._node = None
         self._grad = None
-        self._retains_grad = False
         self._ver = ver if ver is not None else [0]  # shared by every view of one storage
         self._base = None  # for a view: the tensor that owns the storage
+        self._view_fn = None  # for a view: makes the same view of any tensor shaped like _base
         self.requires_grad = requires_grad
 
     # -- attributes -----------------------------------------------------------------------
@@ -136,7 +136,7 @@ class Tensor:
 
     def retain_grad(self):
         if self._node is not None:
-            self._retains_grad = True
+            self._node.retained = self
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:

@@ -13,9 +13,14 @@ def wrap(data, be, ver=None) -> Tensor:
     return Tensor(data, be, ver)
 
 
-def view_of(x: Tensor, data) -> Tensor:
+def view_of(x: Tensor, data, fn) -> Tensor:
+    """A view of x over ``data``; ``fn(t)`` makes the same view of a tensor shaped like x."""
     out = Tensor(data, x._be, x._ver)
-    out._base = x if x._base is None else x._base
+    if x._base is None:
+        out._base, out._view_fn = x, fn
+    else:
+        inner = x._view_fn
+        out._base, out._view_fn = x._base, lambda t: fn(inner(t))
     return out
 
 
@@ -114,7 +119,7 @@ def cast(x: Tensor, dtype) -> Tensor:
         return x
     out = wrap(x._be.cast(x._data, dtype), x._be)
     if dtype.is_floating_point:
-        record(out, (x,), lambda g: (g,), "ToCopy")
+        record(out, (x,), lambda g: (g,), "ToCopy", saved=False)
     return out
 
 

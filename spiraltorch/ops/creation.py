@@ -277,7 +277,7 @@ def to_device(x: Tensor, device) -> Tensor:
         return x
     src_name = x._be.name
     out = wrap(dst.from_numpy(np.array(x._be.to_numpy(x._data), copy=True, order="C")), dst)
-    return record(out, (x,), lambda g: (to_device(g, src_name),), "ToDevice")
+    return record(out, (x,), lambda g: (to_device(g, src_name),), "ToDevice", saved=False)
 
 
 def to(x: Tensor, *args, **kwargs) -> Tensor:

@@ -44,7 +44,7 @@ def neg(x: Tensor) -> Tensor:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead.")
-    return record(_unary("neg", x), (x,), lambda g: (-g,), "Neg")
+    return record(_unary("neg", x), (x,), lambda g: (-g,), "Neg", saved=False)
 
 
 def abs(x: Tensor) -> Tensor:
@@ -129,7 +129,7 @@ def add(a, b, alpha=1) -> Tensor:
     if alpha != 1:
         b = mul(b, alpha)
     out, _, _ = _binary("add", a, b)
-    return record(out, _inputs(a, b), lambda g: (g, g), "Add")
+    return record(out, _inputs(a, b), lambda g: (g, g), "Add", saved=False)
 
 
 def sub(a, b, alpha=1) -> Tensor:
@@ -143,7 +143,7 @@ def sub(a, b, alpha=1) -> Tensor:
     if alpha != 1:
         b = mul(b, alpha)
     out, _, _ = _binary("sub", a, b)
-    return record(out, _inputs(a, b), lambda g: (g, -g), "Sub")
+    return record(out, _inputs(a, b), lambda g: (g, -g), "Sub", saved=False)
 
 
 def rsub(a, b) -> Tensor:
@@ -336,9 +336,7 @@ def inplace(x: Tensor, fn, *args) -> Tensor:
     src = x
     if tracking:
         from .shape import clone
-        old = Tensor(x._data, x._be)
-        old._node, old.requires_grad = x._node, x.requires_grad
-        src = clone(old)
+        src = clone(x._view_fn(base) if base is not None else x)
     result = fn(src, *args)
     if not _can_cast(result.dtype, x.dtype):
         raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
@@ -349,9 +347,17 @@ def inplace(x: Tensor, fn, *args) -> Tensor:
     data = result._data if result.dtype is x.dtype else x._be.cast(result._data, x.dtype)
     x._be.assign(x._data, data)
     x._bump()
-    if tracking:
-        x._node, x.requires_grad = result._node, result.requires_grad
+    if tracking and base is not None:
+        from .indexing import copy_slices
+        _take_node(base, copy_slices(base, x._view_fn, result))
+        _take_node(x, x._view_fn(base))
+    elif tracking:
+        _take_node(x, result)
     return x
+
+
+def _take_node(x: Tensor, src: Tensor) -> None:
+    x._node, x.requires_grad = src._node, src.requires_grad
 
 
 def fill_(x: Tensor, value) -> Tensor:

@@ -244,6 +244,8 @@ def setitem(x: Tensor, key, value) -> None:
     same_device(x, value)
     tracking = is_grad_enabled() and (x.requires_grad or value.requires_grad)
     if tracking:
+        if value._ver is x._ver:  # x[k] op= v hands back a view of x itself
+            value = value.clone()
         inplace(x, lambda s, v: _put(s, key, v), value)
         return
     if _is_view_key(key):
@@ -284,3 +286,22 @@ def _put(x: Tensor, key, value: Tensor) -> Tensor:
         return gx, getitem(g, key)
 
     return record(out, (x, value), rule, "IndexPut")
+
+
+def copy_slices(base: Tensor, view_fn, value: Tensor) -> Tensor:
+    """The graph of ``base`` after ``view_fn(base)`` was overwritten in place with ``value``.
+
+    Returns a tensor over base's storage (which already holds the new values) whose node sends
+    the gradient of the overwritten region to ``value`` and the rest to the old ``base``."""
+    from .creation import arange
+    positions = view_fn(arange(base.numel(), device=base._be.name).reshape(tuple(base.shape)))
+    out = wrap(base._data, base._be)
+
+    def rule(g):
+        flat = g._be.reshape(g._be.copy(g._data), (-1,))
+        idx = g._be.reshape(g._be.contiguous(positions._data), (-1,))
+        zero = g._be.full(g._be.shape(idx), 0, g.dtype)
+        g._be.index_put(flat, idx, zero, False)
+        return wrap(g._be.reshape(flat, tuple(g.shape)), g._be), view_fn(g)
+
+    return record(out, (base, value), rule, "CopySlices", saved=False)

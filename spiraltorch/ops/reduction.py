@@ -42,7 +42,7 @@ def _sum_dtype(x: Tensor, dtype):
 def sum(x: Tensor, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     x = cast(x, _sum_dtype(x, dtype))
     out, axes = _reduce("sum", x, dim, keepdim)
-    return record(out, (x,), lambda g: (_unreduce(g, x, axes),), "Sum")
+    return record(out, (x,), lambda g: (_unreduce(g, x, axes),), "Sum", saved=False)
 
 
 def mean(x: Tensor, dim=None, keepdim=False, *, dtype=None) -> Tensor:

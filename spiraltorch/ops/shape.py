@@ -89,8 +89,8 @@ def reshape(x: Tensor, *shape) -> Tensor:
     old = tuple(x.shape)
     if shape == old:
         return alias(x)
-    out = view_of(x, x._be.reshape(x._data, shape))
-    return record(out, (x,), lambda g: (reshape(g, old),), "Reshape")
+    out = view_of(x, x._be.reshape(x._data, shape), lambda t: reshape(t, shape))
+    return record(out, (x,), lambda g: (reshape(g, old),), "Reshape", saved=False)
 
 
 def view(x: Tensor, *shape) -> Tensor:
@@ -111,8 +111,8 @@ def view(x: Tensor, *shape) -> Tensor:
 
 
 def alias(x: Tensor) -> Tensor:
-    out = view_of(x, x._data)
-    return record(out, (x,), lambda g: (g,), "Alias")
+    out = view_of(x, x._data, alias)
+    return record(out, (x,), lambda g: (g,), "Alias", saved=False)
 
 
 def flatten(x: Tensor, start_dim=0, end_dim=-1) -> Tensor:
@@ -152,8 +152,8 @@ def permute(x: Tensor, *dims) -> Tensor:
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"permute(): duplicate dims are not allowed: {list(dims)}")
     inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-    out = view_of(x, x._be.permute(x._data, dims))
-    return record(out, (x,), lambda g: (permute(g, inverse),), "Permute")
+    out = view_of(x, x._be.permute(x._data, dims), lambda t: permute(t, dims))
+    return record(out, (x,), lambda g: (permute(g, inverse),), "Permute", saved=False)
 
 
 def transpose(x: Tensor, dim0, dim1) -> Tensor:
@@ -207,8 +207,8 @@ def expand(x: Tensor, *sizes) -> Tensor:
     target = tuple(target)
     if target == old:
         return alias(x)
-    out = view_of(x, x._be.expand(x._data, target))
-    return record(out, (x,), lambda g: (sum_to(g, old),), "Expand")
+    out = view_of(x, x._be.expand(x._data, target), lambda t: expand(t, target))
+    return record(out, (x,), lambda g: (sum_to(g, old),), "Expand", saved=False)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
@@ -241,12 +241,12 @@ def contiguous(x: Tensor) -> Tensor:
     if x.is_contiguous():
         return x
     out = wrap(x._be.contiguous(x._data), x._be)
-    return record(out, (x,), lambda g: (g,), "Contiguous")
+    return record(out, (x,), lambda g: (g,), "Contiguous", saved=False)
 
 
 def clone(x: Tensor) -> Tensor:
     out = wrap(x._be.copy(x._data), x._be)
-    return record(out, (x,), lambda g: (g,), "Clone")
+    return record(out, (x,), lambda g: (g,), "Clone", saved=False)
 
 
 def narrow(x: Tensor, dim, start, length) -> Tensor:
@@ -263,13 +263,13 @@ def slice_dims(x: Tensor, spec: dict) -> Tensor:
     """A strided view: ``spec`` maps dim -> (start, stop, step) with step > 0, normalised."""
     shape = tuple(x.shape)
     slices = [spec.get(d, (0, s, 1)) for d, s in enumerate(shape)]
-    out = view_of(x, x._be.slice(x._data, slices))
+    out = view_of(x, x._be.slice(x._data, slices), lambda t: slice_dims(t, spec))
 
     def rule(g):
         from .indexing import slice_backward
         return (slice_backward(g, shape, slices),)
 
-    return record(out, (x,), rule, "Slice")
+    return record(out, (x,), rule, "Slice", saved=False)
 
 
 def cat(tensors, dim=0) -> Tensor:
@@ -307,7 +307,7 @@ def cat(tensors, dim=0) -> Tensor:
             start += n
         return tuple(grads)
 
-    return record(out, tuple(kept), rule, "Cat")
+    return record(out, tuple(kept), rule, "Cat", saved=False)
 
 
 def stack(tensors, dim=0) -> Tensor:

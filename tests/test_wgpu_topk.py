@@ -1,0 +1,194 @@
+"""WebGPU TopK kernels against the exact reference, bit for bit, for every variant and Choice."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import wgpu
+
+from spiraltorch import dtypes as dt
+from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu import views
+from spiraltorch.backends.wgpu.device import WgpuContext, get_context
+from spiraltorch.backends.wgpu.timing import device_time
+from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy
+from spiraltorch.heuristics.choice import Choice
+from tests.topk_reference import reference_topk
+
+# One-pass and two-pass, workgroup sizes 32..256, lanes 1..8, subgroup variant on and off.
+CHOICES = [
+    Choice(u2=0, wg=32, kl=1, extra=(("sg", 0),)),
+    Choice(u2=0, wg=256, kl=4, extra=(("sg", 1),)),
+    Choice(u2=1, wg=64, kl=2, ch=64, extra=(("sg", 1),)),
+    Choice(u2=1, wg=128, kl=8, ch=300, extra=(("sg", 0),)),
+    Choice(u2=1, wg=256, kl=1, ch=0, cr=3, extra=(("sg", 1),)),
+]
+DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
+F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
+# WebGPU's default limits (wgpu raises unnamed limits to the adapter's, so name them all).
+WEBGPU_DEFAULT_LIMITS = {
+    "max-compute-invocations-per-workgroup": 256, "max-compute-workgroup-size-x": 256,
+    "max-compute-workgroup-size-y": 256, "max-compute-workgroup-size-z": 64,
+    "max-compute-workgroup-storage-size": 16384, "max-compute-workgroups-per-dimension": 65535,
+    "max-storage-buffer-binding-size": 134217728, "max-buffer-size": 268435456,
+    "max-storage-buffers-per-shader-stage": 8, "max-uniform-buffer-binding-size": 65536,
+    "max-bind-groups": 4, "max-bindings-per-bind-group": 1000,
+    "min-storage-buffer-offset-alignment": 256, "min-uniform-buffer-offset-alignment": 256,
+}
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return get_context()
+
+
+def make_input(rng, dtype: str, rows: int, cols: int) -> np.ndarray:
+    """Random values with heavy ties plus NaN (several payloads), +-inf and +-0.0."""
+    if dtype == "bool":
+        return rng.random((rows, cols)) < 0.5
+    if dtype == "uint8":
+        a = rng.integers(0, 4, (rows, cols)).astype(np.uint8)
+        a[rng.random((rows, cols)) < 0.05] = 255
+        return a
+    if dtype == "int32":
+        a = rng.integers(-3, 4, (rows, cols)).astype(np.int32)
+        m = rng.random((rows, cols))
+        a[m < 0.05] = np.iinfo(np.int32).min
+        a[m > 0.95] = np.iinfo(np.int32).max
+        return a
+    a = rng.integers(-4, 5, (rows, cols)).astype(np.float32)
+    a[:, ::2] = rng.standard_normal((rows, (cols + 1) // 2))
+    m = rng.random((rows, cols))
+    a[m < 0.04] = np.inf
+    a[(m >= 0.04) & (m < 0.08)] = -np.inf
+    a[(m >= 0.08) & (m < 0.14)] = -0.0
+    a[(m >= 0.14) & (m < 0.18)] = 0.0
+    if dtype == "float16":
+        a = a.astype(np.float16)
+        a.view(np.uint16)[m >= 0.95] = rng.choice(np.array([0x7E00, 0xFE00, 0x7C01], np.uint16),
+                                                  int((m >= 0.95).sum()))
+        return a
+    a.view(np.uint32)[m >= 0.95] = rng.choice(F32_NAN_BITS, int((m >= 0.95).sum()))
+    return a
+
+
+def bits(a: np.ndarray) -> np.ndarray:
+    return a.view(np.uint16 if a.dtype == np.float16 else np.uint32) if a.dtype.kind == "f" else a
+
+
+def check(ctx, a, x, k, largest, sorted, choice):
+    values, indices = wtopk.topk(ctx, x, k, largest, sorted, choice)
+    assert values.shape == (a.shape[0], k) and values.dtype.name == x.dtype.name
+    assert indices.shape == (a.shape[0], k) and indices.dtype is dt.int64
+    got_v, got_i = to_numpy(values), to_numpy(indices)
+    want_v, want_i = reference_topk(a, k, largest)
+    if not sorted:
+        order = np.argsort(got_i, axis=1, kind="stable")
+        got_v, got_i = np.take_along_axis(got_v, order, 1), np.take_along_axis(got_i, order, 1)
+        order = np.argsort(want_i, axis=1, kind="stable")
+        want_v, want_i = np.take_along_axis(want_v, order, 1), np.take_along_axis(want_i, order, 1)
+    where = f"k={k} largest={largest} sorted={sorted} choice=({choice}) shape={a.shape}"
+    np.testing.assert_array_equal(got_i, want_i, err_msg=where)
+    np.testing.assert_array_equal(bits(got_v), bits(want_v), err_msg=where)
+
+
+@pytest.mark.parametrize("choice", CHOICES, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_topk_matches_reference(ctx, dtype, choice):
+    rng = np.random.default_rng()
+    a = make_input(rng, dtype, 5, 300)
+    x = from_numpy(ctx, a)
+    for k in (0, 1, 7, 64, 300):
+        for largest in (True, False):
+            for sorted in (True, False):
+                check(ctx, a, x, k, largest, sorted, choice)
+
+
+@pytest.mark.parametrize("choice", [CHOICES[0], CHOICES[3]], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_large_k_sorts_across_dispatches(ctx, dtype, choice):
+    rng = np.random.default_rng()
+    a = make_input(rng, dtype, 2, 5000)
+    x = from_numpy(ctx, a)
+    for largest in (True, False):
+        check(ctx, a, x, 3000, largest, True, choice)
+    check(ctx, a, x, 2500, True, False, choice)
+    check(ctx, a, x, 5000, False, True, choice)
+
+
+def test_more_rows_than_one_grid_dimension(ctx):
+    rng = np.random.default_rng()
+    a = make_input(rng, "float32", 70000, 3)
+    x = from_numpy(ctx, a)
+    check(ctx, a, x, 2, True, True, CHOICES[0])
+    check(ctx, a, x, 3, False, True, CHOICES[2])
+
+
+def test_non_contiguous_views(ctx):
+    rng = np.random.default_rng()
+    for dtype in ("float32", "float16"):
+        base = make_input(rng, dtype, 64, 9)
+        x = views.permute(from_numpy(ctx, base), (1, 0))  # column stride 9
+        a = base.T
+        check(ctx, a, x, 5, True, True, CHOICES[1])
+        check(ctx, a, x, 20, False, True, CHOICES[2])
+        window = views.slice_view(x, [(1, 8, 2), (3, 60, 1)])  # offset, strides (18, 9)
+        check(ctx, a[1:8:2, 3:60], window, 11, True, True, CHOICES[3])
+
+
+def test_random_choices_fuzz(ctx):
+    rng = np.random.default_rng()
+    for _ in range(12):
+        rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 700))
+        k = int(rng.integers(0, cols + 1))
+        choice = Choice(u2=int(rng.integers(0, 2)), wg=int(rng.choice([32, 256])),
+                        kl=int(rng.choice([1, 4])), ch=int(rng.integers(0, cols + 2)),
+                        cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),))
+        dtype = str(rng.choice(DTYPES))
+        a = make_input(rng, dtype, rows, cols)
+        check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
+              choice)
+
+
+def test_subgroups_switched_off_by_environment(ctx, monkeypatch):
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", "0")
+    assert not wtopk.layout(ctx, 300, 7, True, CHOICES[1]).subgroups
+    a = make_input(np.random.default_rng(), "float32", 3, 300)
+    check(ctx, a, from_numpy(ctx, a), 7, True, True, CHOICES[1])
+
+
+def test_every_variant_within_default_limits():
+    adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+    features = [f for f in ("subgroup",) if f in adapter.features]
+    device = adapter.request_device_sync(required_features=features,
+                                            required_limits=WEBGPU_DEFAULT_LIMITS)
+    ctx = WgpuContext(adapter, device, features)
+    assert ctx.limits["max-compute-invocations-per-workgroup"] == 256
+    assert ctx.limits["max-compute-workgroup-storage-size"] == 16384
+    rng = np.random.default_rng()
+    a = make_input(rng, "float32", 3, 5000)
+    x = from_numpy(ctx, a)
+    for choice in (CHOICES[1], CHOICES[3]):
+        assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
+            bool(features) and choice.get("sg") == 1)
+        check(ctx, a, x, 1, True, True, choice)
+        check(ctx, a, x, 9, True, True, choice)
+        check(ctx, a, x, 3000, False, True, choice)
+
+
+def test_k_out_of_range_names_sizes(ctx):
+    x = from_numpy(ctx, np.zeros((2, 4), np.float32))
+    for k in (-1, 5):
+        with pytest.raises(RuntimeError, match=f"k={k}.*size 4"):
+            wtopk.topk(ctx, x, k, True, True, CHOICES[0])
+
+
+def test_device_time_reports_per_launch_seconds(ctx):
+    a = make_input(np.random.default_rng(), "float32", 4, 1000)
+    launch = wtopk.TopkLaunch(ctx, from_numpy(ctx, a), 8, True, True, CHOICES[1])
+    for stamps in (True, False):
+        t = device_time(ctx, launch.record, launches=3, repeats=2, use_timestamps=stamps)
+        assert 0 < t.min <= t.median <= t.max and t.launches == 3 and t.repeats == 2
+    launch.release()
+    want_v, want_i = reference_topk(a, 8, True)
+    np.testing.assert_array_equal(to_numpy(launch.indices), want_i)
+    np.testing.assert_array_equal(bits(to_numpy(launch.values)), bits(want_v))
