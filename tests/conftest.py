@@ -52,6 +52,13 @@ def device_dtypes(device: str) -> tuple:
     return tuple(backends.get(device).caps.dtypes)
 
 
+def has_dtypes(device: str, *dtypes) -> bool:
+    """Whether the device computes in every one of ``dtypes`` (for hypothesis.assume: a skip
+    inside a property test would skip all of its examples)."""
+    have = device_dtypes(device)
+    return all(dtype_name(d) in have for d in dtypes)
+
+
 def need_dtypes(device: str, *dtypes) -> None:
     """Skip this combination when the device does not compute in one of ``dtypes``."""
     have = device_dtypes(device)
@@ -225,3 +232,24 @@ def to_device(obj, device):
     if isinstance(obj, (tuple, list)):
         return type(obj)(to_device(o, device) for o in obj)
     return obj
+
+
+VIEW_KINDS = ("contiguous", "stepped", "transposed", "expanded")
+
+
+def view_pair(rng, shape, dtype="float32", kind="contiguous", device="cpu", **make_kw):
+    """(spiraltorch, torch) views of ``shape`` with the same values, laid out as ``kind``:
+    contiguous, stepped (every other element of a wider base), transposed (all dims reversed)
+    or expanded (a size-1 leading dim broadcast, so repeated rows)."""
+    shape = tuple(shape)
+    if kind == "stepped" and shape:
+        s, t = pair(make(rng, shape[:-1] + (2 * shape[-1],), dtype, **make_kw), device)
+        return s[..., ::2], t[..., ::2]
+    if kind == "transposed" and len(shape) >= 2:
+        rev = tuple(range(len(shape) - 1, -1, -1))
+        s, t = pair(make(rng, shape[::-1], dtype, **make_kw), device)
+        return s.permute(rev), t.permute(rev)
+    if kind == "expanded" and shape:
+        s, t = pair(make(rng, (1,) + shape[1:], dtype, **make_kw), device)
+        return s.expand(shape), t.expand(shape)
+    return pair(make(rng, shape, dtype, **make_kw), device)

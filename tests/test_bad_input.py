@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import DEVICES, OnDevice, torch_error_type
+from conftest import ALL_DTYPES, DEVICES, OnDevice, has_dtypes, torch_error_type
 
 import spiraltorch as st
 from spiraltorch import backends
@@ -180,3 +180,17 @@ def test_tensors_on_different_devices():
             case()
         msg = str(info.value)
         assert "cpu" in msg and "wgpu" in msg, msg
+
+
+def test_dtype_a_device_lacks_is_refused_by_name(device):
+    """As torch on MPS refuses float64: TypeError naming the dtype, never a silent cast."""
+    missing = [d for d in ALL_DTYPES if not has_dtypes(device, d)]
+    if not missing:
+        pytest.skip(f"device {device} has every dtype")
+    for name in missing:
+        for make_it in (lambda: st.ones(2, dtype=getattr(st, name), device=device),
+                        lambda: st.ones(2, dtype=getattr(st, name)).to(device),
+                        lambda: st.ones(2, device=device).to(getattr(st, name))):
+            with pytest.raises(TypeError) as info:
+                make_it()
+            assert name in str(info.value)

@@ -102,14 +102,15 @@ def test_from_dlpack_numpy_zero_copy(rng, dtype):
     assert host(s)[1, 1] == a[1, 1]
 
 
-def test_from_dlpack_torch_zero_copy(rng):
-    t = torch.tensor(make(rng, (3, 4)))
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
+def test_from_dlpack_torch_zero_copy(rng, dtype):
+    t = torch.tensor(make(rng, (3, 4), dtype))
     s = st.from_dlpack(t)
     check(s, t)
-    t[0, 0] = 123.0
-    assert host(s)[0, 0] == 123.0
-    s[2, 3] = -5.0
-    assert t[2, 3].item() == -5.0
+    t[0, 0] = 1
+    assert host(s)[0, 0] == 1
+    s[2, 3] = 0
+    assert t[2, 3].item() == 0
 
 
 def test_from_dlpack_torch_non_contiguous(rng):
@@ -126,6 +127,12 @@ def test_torch_from_dlpack_of_spiraltorch_zero_copy(rng, dtype):
     check(s, t)
     s[0, 0] = 1
     assert t[0, 0].item() == host(s)[0, 0]
+
+
+def test_torch_from_dlpack_of_spiraltorch_views(rng):
+    s = st.tensor(make(rng, (6, 8)))
+    for view in (s.T, s[::2, 1::3], s[:, 2], s[:, :1].expand(6, 4)):
+        check(view, torch.from_dlpack(view))
 
 
 def test_numpy_from_dlpack_of_spiraltorch(rng):
@@ -257,6 +264,11 @@ def test_repr_shows_values_grad_device_and_shape():
     assert "..." in big and len(big) < 2000
     mid = repr(st.tensor([1.0, float("nan"), float("inf"), -float("inf")]))
     assert "nan" in mid and "inf" in mid and "-inf" in mid
+
+
+def test_repr_names_a_device_other_than_cpu(device):
+    r = repr(st.ones(2, device=device))
+    assert (device in r) == (device != "cpu"), r
 
 
 def test_repr_of_result_with_grad_fn():

@@ -215,6 +215,14 @@ def test_random_like_functions(device, dtype):
     assert host(st.rand_like(s)).max() < 1.0
 
 
+def test_randint_like(device):
+    s = st.zeros(50, 40, dtype=st.int32, device=device)
+    r = st.randint_like(s, 3, 9)
+    assert r.shape == s.shape and r.dtype == s.dtype and r.device == s.device
+    assert set(np.unique(host(r)).tolist()) == set(range(3, 9))
+    assert host(st.randint_like(s, 4)).max() == 3
+
+
 def test_attributes(device, rng):
     a = make(rng, (2, 3, 4))
     s, t = st.tensor(a, device=device), torch.tensor(a)

@@ -4,7 +4,11 @@ import operator
 import numpy as np
 import pytest
 import torch
-from conftest import FLOAT_DTYPES, INT_DTYPES, check, host, make, need_dtypes, pair, same_as_torch
+from conftest import (ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, VIEW_KINDS, check, has_dtypes, host, make,
+                      need_dtypes, pair, property_settings, same_as_torch, view_pair)
+from hypothesis import assume, given
+from hypothesis import strategies as hs
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import spiraltorch as st
 
@@ -342,3 +346,29 @@ def test_floor_division_and_remainder_of_negative_floats(device, rng):
     check(sa % sb, ta % tb)
     check(sa % 2, ta % 2)
     check(-7.5 // sb, -7.5 // tb)
+
+
+PROPERTY_UNARY = ["neg", "abs", "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "floor", "round",
+                  "sign", "isnan", "isfinite", "logical_not"]
+PROPERTY_BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "lt", "eq", "logical_or"]
+
+
+@property_settings
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
+       op=hs.sampled_from(PROPERTY_BINARY), dtypes=hs.tuples(*[hs.sampled_from(ALL_DTYPES)] * 2),
+       kinds=hs.tuples(*[hs.sampled_from(VIEW_KINDS)] * 2), seed=hs.integers(0, 2**32 - 1))
+def test_binary_property(device, shapes, op, dtypes, kinds, seed):
+    assume(has_dtypes(device, *dtypes))
+    rng = np.random.default_rng(seed)
+    (sa, ta), (sb, tb) = (view_pair(rng, sh, d, k, device, special=True)
+                          for sh, d, k in zip(shapes.input_shapes, dtypes, kinds))
+    same_as_torch(lambda m: getattr(m, op)(sa if m is st else ta, sb if m is st else tb))
+
+
+@property_settings
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5), op=hs.sampled_from(PROPERTY_UNARY),
+       dtype=hs.sampled_from(ALL_DTYPES), kind=hs.sampled_from(VIEW_KINDS), seed=hs.integers(0, 2**32 - 1))
+def test_unary_property(device, shape, op, dtype, kind, seed):
+    assume(has_dtypes(device, dtype))
+    s, t = view_pair(np.random.default_rng(seed), shape, dtype, kind, device, special=True)
+    same_as_torch(lambda m: getattr(m, op)(s if m is st else t))

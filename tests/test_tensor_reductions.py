@@ -4,7 +4,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from conftest import ALL_DTYPES, FLOAT_DTYPES, check, check_any, make, need_dtypes, pair, same_as_torch
+from conftest import (ALL_DTYPES, FLOAT_DTYPES, VIEW_KINDS, check, check_any, has_dtypes, make, need_dtypes,
+                      pair, property_settings, same_as_torch, view_pair)
+from hypothesis import assume, given
+from hypothesis import strategies as hs
+from hypothesis.extra.numpy import array_shapes
 
 import spiraltorch as st
 
@@ -166,3 +170,26 @@ def test_float16_reductions_accumulate_in_float32(device, name):
     for row in rows:
         s, t = pair(row.astype(np.float16), device)
         check(getattr(s, name)(0), getattr(t, name)(0), rtol=2e-3)
+
+
+PROPERTY_REDUCTIONS = ["sum", "mean", "prod", "amax", "amin", "max", "min", "argmax", "argmin", "all", "any",
+                       "logsumexp", "var", "std"]
+
+
+@property_settings
+@given(shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4), data=hs.data(),
+       name=hs.sampled_from(PROPERTY_REDUCTIONS), dtype=hs.sampled_from(ALL_DTYPES),
+       kind=hs.sampled_from(VIEW_KINDS), keepdim=hs.booleans(), seed=hs.integers(0, 2**32 - 1))
+def test_reduction_property(device, shape, data, name, dtype, kind, keepdim, seed):
+    """Random shapes (empty and 0-d too), dtypes, layouts and dims: value, dtype and errors as torch."""
+    assume(has_dtypes(device, dtype))
+    ndim = max(len(shape), 1)
+    single = name in ("max", "min", "argmax", "argmin")
+    dim = data.draw(hs.integers(-ndim, ndim - 1) if single else
+                    hs.lists(hs.integers(-ndim, ndim - 1), min_size=1, max_size=ndim,
+                             unique_by=lambda d: d % ndim).map(tuple),
+                    label="dim")
+    s, t = view_pair(np.random.default_rng(seed), shape, dtype, kind, device, low=0.5, high=1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same_as_torch(lambda m: getattr(s if m is st else t, name)(dim=dim, keepdim=keepdim), rtol=1e-4)

@@ -3,7 +3,11 @@ __setitem__, and gather / index_select / cat / stack / split / chunk; compared w
 import numpy as np
 import pytest
 import torch
-from conftest import OnDevice, check, check_any, host, make, pair, same_as_torch, to_device
+from conftest import (VIEW_KINDS, OnDevice, check, check_any, host, make, need_dtypes, pair,
+                      property_settings, same_as_torch, to_device, torch_error_type, view_pair)
+from hypothesis import given
+from hypothesis import strategies as hs
+from hypothesis.extra.numpy import array_shapes, basic_indices
 
 import spiraltorch as st
 
@@ -159,6 +163,8 @@ SETITEMS = [
 
 @pytest.mark.parametrize("name,idx,value", SETITEMS, ids=[n for n, _, _ in SETITEMS])
 def test_setitem(device, rng, name, idx, value):
+    if name == "float_tensor_other_dtype":
+        need_dtypes(device, "float64")
     s, t = pair(make(rng, (3, 4, 5)), device)
     if idx is None:
         s[s > 0] = value(OnDevice(device))
@@ -310,3 +316,39 @@ def test_index_with_cpu_index_tensors_on_other_devices(device, rng):
     s[st.tensor([1, 2])] = 0.0
     t[torch.tensor([1, 2])] = 0.0
     check(s, t)
+
+
+@property_settings
+@given(shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5), data=hs.data(),
+       kind=hs.sampled_from(VIEW_KINDS), seed=hs.integers(0, 2**32 - 1))
+def test_basic_indexing_property(device, shape, data, kind, seed):
+    """Random ints, slices (steps, out-of-range bounds, negative steps: refused as torch does),
+    None and ... on random views; reading, then writing through the same index."""
+    idx = data.draw(basic_indices(shape, allow_newaxis=True, allow_ellipsis=True), label="index")
+    s, t = view_pair(np.random.default_rng(seed), shape, "float32", kind, device)
+    same_as_torch(lambda m: (s if m is st else t)[idx])
+    if kind == "expanded":
+        return  # writing into an expanded view is an error in torch as well
+    s, t = s.contiguous(), t.contiguous()
+    try:
+        t[idx] = -7.0
+    except Exception:  # the oracle refuses this index: spiraltorch must too, with the same type
+        with pytest.raises(torch_error_type(lambda: t.__setitem__(idx, -7.0))):
+            s[idx] = -7.0
+        return
+    s[idx] = -7.0
+    check(s, t)
+
+
+@property_settings
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5), data=hs.data(),
+       seed=hs.integers(0, 2**32 - 1))
+def test_integer_array_indexing_property(device, shape, data, seed):
+    rng = np.random.default_rng(seed)
+    dim = data.draw(hs.integers(0, len(shape) - 1), label="dim")
+    n = shape[dim]
+    idx = rng.integers(-n, n, size=data.draw(hs.integers(0, 6), label="count"))
+    s, t = pair(make(rng, shape), device)
+    key = (slice(None),) * dim + (idx,)
+    check(s[to_device(tuple(st.tensor(k) if isinstance(k, np.ndarray) else k for k in key), device)],
+          t[tuple(torch.tensor(k) if isinstance(k, np.ndarray) else k for k in key)])

@@ -232,6 +232,9 @@ def test_pow_int(be):
     la, lb = a.astype(np.int64) * 1000, b.astype(np.int64)
     check(be.to_numpy(be.binary("pow", be.from_numpy(la), be.from_numpy(lb))),
           _torch_binary("pow", la, lb))
+    ones, neg = np.array([1, -1, -1, 1], np.int64), np.array([-3, -3, -2, -(2 ** 40)], np.int64)
+    check(be.to_numpy(be.binary("pow", be.from_numpy(ones), be.from_numpy(neg))),
+          np.array([1, -1, 1, 1], np.int64))
 
 
 def test_where(be):
@@ -330,9 +333,24 @@ def test_matmul(be):
     check(be.to_numpy(be.matmul(be.from_numpy(a), bt)), want, rtol=1e-4, atol=1e-4)
     z = be.matmul(be.from_numpy(np.zeros((4, 0), np.float32)), be.from_numpy(np.zeros((0, 3), np.float32)))
     check(be.to_numpy(z), np.zeros((4, 3), np.float32))
+    big = floats((2, 130, 77), specials=False)
+    other = floats((77, 200), specials=False)
+    check(be.to_numpy(be.matmul(be.from_numpy(big), be.from_numpy(other))),
+          np.matmul(big.astype(np.float64), other).astype(np.float32), rtol=1e-4, atol=1e-4)
     n = floats((3, 3))
     check(be.to_numpy(be.matmul(be.from_numpy(n), be.from_numpy(n))),
           (torch.from_numpy(n) @ torch.from_numpy(n)).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_matmul_integers(be):
+    a, b = big_ints((2, 5, 7)) >> 12, big_ints((7, 3)) >> 12
+    check(be.to_numpy(be.matmul(be.from_numpy(a), be.from_numpy(b))),
+          (torch.from_numpy(a) @ torch.from_numpy(b)).numpy())
+    i, j = RNG.integers(-99, 99, (4, 6)).astype(np.int32), RNG.integers(-99, 99, (6, 5)).astype(np.int32)
+    check(be.to_numpy(be.matmul(be.from_numpy(i), strided(be, j))), i @ j)
+    u, v = i.astype(np.uint8), j.astype(np.uint8)
+    check(be.to_numpy(be.matmul(be.from_numpy(u), be.from_numpy(v))),
+          (torch.from_numpy(u) @ torch.from_numpy(v)).numpy())
 
 
 # -- indexing -------------------------------------------------------------------------------
@@ -447,6 +465,22 @@ def test_two_dimensional_grid(be, monkeypatch):
     assert gx <= 3 and gy <= 3 * gx and gx * gy >= 10
 
 
+def test_operands_past_the_binding_limit_are_windowed(be, monkeypatch):
+    monkeypatch.setattr(be.ctx, "binding_limit", 2048)
+    a = floats((50, 40))
+    b = floats((40,))
+    check(be.to_numpy(be.binary("add", strided(be, a), be.from_numpy(b))), a + b)
+    i = big_ints((30, 12))
+    check(be.to_numpy(be.binary("mul", be.from_numpy(i), be.from_numpy(i))), i * i)
+    x = be.from_numpy(np.zeros((60, 30), np.float32))
+    be.assign(be.slice(x, [(1, 60, 2), (0, 30, 3)]), be.from_numpy(a[:30, :10]))
+    want = np.zeros((60, 30), np.float32)
+    want[1:60:2, 0:30:3] = a[:30, :10]
+    check(be.to_numpy(x), want)
+    h = floats((3, 700), dtype=np.float16)  # one row alone is wider than a binding
+    check(be.to_numpy(be.unary("abs", be.from_numpy(h))), np.abs(h))
+
+
 def test_compile_failure_names_kernel_and_adapter(be):
     with pytest.raises(RuntimeError, match="broken_kernel.*llvmpipe|broken_kernel"):
         be.ctx.pipeline("broken_kernel", "fn main( {")
@@ -469,9 +503,17 @@ def test_lost_device_raises(be):
         other.to_numpy(other.unary("neg", x))
 
 
+def test_subgroups_switch(monkeypatch):
+    from spiraltorch.backends.wgpu.device import WgpuContext
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", "0")
+    caps = WgpuContext.create().caps
+    assert not caps.subgroups and caps.subgroup_size == 0
+
+
 def test_caps(be):
     caps = be.caps
     assert caps.device == "wgpu" and caps.name and caps.api
     assert "float64" not in caps.dtypes and {"float32", "int64", "bool"} <= set(caps.dtypes)
     assert caps.max_binding_size > 0 and caps.max_workgroup_size >= 256
-    assert caps.subgroup_size == 0 or caps.subgroups
+    if "subgroup" in caps.extra["features"] and os.environ.get("SPIRAL_WGPU_SUBGROUPS") != "0":
+        assert caps.subgroups and caps.subgroup_size in (4, 8, 16, 32, 64, 128)

@@ -154,9 +154,9 @@ def _expand_key(x: Tensor, key):
 
 
 def _as_index_tensor(k, be):
-    from .creation import tensor
-    if isinstance(k, Tensor):
-        return k
+    from .creation import tensor, to_device
+    if isinstance(k, Tensor):  # index tensors may live on the cpu, as in torch
+        return k if k._be is be else to_device(k, be.name)
     t = tensor(k, dtype=dt.int64) if isinstance(k, (list, tuple)) and len(k) == 0 else tensor(k)
     if t.dtype.is_floating_point:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -192,7 +192,6 @@ def getitem(x: Tensor, key) -> Tensor:
             dim += 1
         else:
             t = _as_index_tensor(k, x._be)
-            same_device(x, t)
             if t.dtype in (dt.bool_, dt.uint8):
                 for d in range(t.ndim):
                     if t.shape[d] != view.shape[dim + d]:

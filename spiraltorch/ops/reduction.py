@@ -164,6 +164,9 @@ def var(x: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"std and var only support floating point and complex dtypes, got "
                            f"{x.dtype.name}")
+    if x.dtype is dt.float16:  # accumulate in float32, as torch does
+        return cast(var(cast(x, dt.float32), dim, unbiased, keepdim, correction=correction),
+                    dt.float16)
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = norm_dims(dim, x.ndim) if x.ndim else ()
