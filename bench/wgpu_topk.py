@@ -1,0 +1,149 @@
+"""TopK on the wgpu device against torch.topk, over a grid of bench/topk_shapes.json.
+
+    python3 bench/wgpu_topk.py                      # the `gpu` grid, float32 and float16
+    python3 bench/wgpu_topk.py --grid wgpu_ci       # small grid (software adapters, CI)
+
+Our time is device time from timestamp queries (batches of launches, ``timing.device_time``);
+torch's is CUDA-event time on the same GPU when torch sees CUDA, wall time on the CPU otherwise.
+GB/s counts the input read once (rows * cols * itemsize); "% copy" compares it with the copy
+bandwidth (bytes read + written per second) of a wgpu buffer-to-buffer copy measured in the same
+run. Launch parameters come from ``heuristics.choose`` unless ``--choice`` names them.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from spiraltorch import dtypes  # noqa: E402
+from spiraltorch import heuristics  # noqa: E402
+from spiraltorch.backends.wgpu.device import get_context  # noqa: E402
+from spiraltorch.backends.wgpu.timing import device_time  # noqa: E402
+from spiraltorch.backends.wgpu.topk import TopkLaunch, layout  # noqa: E402
+from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy  # noqa: E402
+
+SHAPES = Path(__file__).resolve().parent / "topk_shapes.json"
+
+
+def parse_choice(text: str) -> heuristics.Choice:
+    """'u2=1 ch=8192 wg=256 kl=4 sg=1' -> Choice (names other than the core ones go to extra)."""
+    fields = dict(item.split("=") for item in text.split())
+    core = {name: int(fields.pop(name)) for name in list(fields) if name in heuristics.CORE_FIELDS}
+    return heuristics.Choice(**core, extra=tuple((n, int(v)) for n, v in fields.items()))
+
+
+def copy_bandwidth(ctx, nbytes: int, launches: int, repeats: int) -> float:
+    """Bytes read + written per second by a buffer-to-buffer copy of ``nbytes``."""
+    src, dst = ctx.buffer(nbytes), ctx.buffer(nbytes)
+    t = device_time(ctx, lambda enc: enc.copy_buffer_to_buffer(src, 0, dst, 0, nbytes),
+                    launches=launches, repeats=repeats)
+    ctx.release(src)
+    ctx.release(dst)
+    return 2 * nbytes / t.median
+
+
+def torch_time(x, k: int, launches: int, repeats: int) -> float:
+    """Median seconds per torch.topk call."""
+    for _ in range(2):
+        torch.topk(x, k, dim=-1, largest=True, sorted=True)
+    samples = []
+    for _ in range(repeats):
+        if x.is_cuda:
+            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(launches):
+                torch.topk(x, k, dim=-1, largest=True, sorted=True)
+            stop.record()
+            torch.cuda.synchronize()
+            samples.append(start.elapsed_time(stop) * 1e-3 / launches)
+        else:
+            t0 = time.perf_counter()
+            for _ in range(launches):
+                torch.topk(x, k, dim=-1, largest=True, sorted=True)
+            samples.append((time.perf_counter() - t0) / launches)
+    return statistics.median(samples)
+
+
+def bench_one(ctx, rows, cols, k, dtype, args, torch_device, copy_bw, rng):
+    a = rng.standard_normal((rows, cols), dtype=np.float32).astype(dtype.np)
+    choice = parse_choice(args.choice) if args.choice else heuristics.choose(
+        "topk", rows, cols, k, device="wgpu", dtype=dtype)
+    x = from_numpy(ctx, a)
+    launch = TopkLaunch(ctx, x, k, True, True, choice)
+    ours = device_time(ctx, launch.record, launches=args.launches, repeats=args.repeats).median
+    xt = torch.from_numpy(a).to(torch_device)
+    theirs = torch_time(xt, k, args.launches, args.repeats)
+    status = "ok"
+    if args.check:
+        want = torch.topk(xt, k, dim=-1).values.cpu().numpy()
+        if not np.array_equal(to_numpy(launch.values).view(np.uint8), want.view(np.uint8)):
+            status = "WRONG VALUES"
+    launch.release()
+    plan = layout(ctx, cols, k, True, choice)
+    gbs = rows * cols * dtype.itemsize / ours / 1e9
+    return dict(rows=rows, cols=cols, k=k, dtype=dtype.name, ours_ms=ours * 1e3,
+                torch_ms=theirs * 1e3, ratio=theirs / ours, gbs=gbs,
+                copy_pct=100 * gbs * 1e9 / copy_bw, choice=str(choice),
+                passes=2 if plan.two_pass else 1, subgroups=plan.subgroups, status=status)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--grid", default="gpu", help="grid name in topk_shapes.json (gpu, wgpu_ci)")
+    p.add_argument("--dtypes", default="float32,float16")
+    p.add_argument("--launches", type=int, default=None, help="launches per timed batch")
+    p.add_argument("--repeats", type=int, default=5, help="timed batches (median taken)")
+    p.add_argument("--choice", default="", help="fixed launch parameters, e.g. 'u2=1 ch=8192'")
+    p.add_argument("--no-check", dest="check", action="store_false",
+                   help="skip comparing our values with torch's")
+    p.add_argument("--json", default="", help="also write the rows as JSON Lines here")
+    args = p.parse_args(argv)
+    grid = json.loads(SHAPES.read_text())[args.grid]
+    ctx = get_context()
+    software = ctx.caps.extra.get("adapter_type", "").upper() == "CPU"
+    if args.launches is None:
+        args.launches = 2 if software else 20
+    torch_device = "cuda" if torch.cuda.is_available() else "cpu"
+    copy_bytes = (32 if software else 256) << 20
+    copy_bw = copy_bandwidth(ctx, copy_bytes, args.launches, args.repeats)
+    print(f"# {' '.join(sys.argv)}")
+    print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; adapter: "
+          f"{ctx.label}; torch {torch.__version__} on {torch_device}"
+          + (f" ({torch.cuda.get_device_name()})" if torch_device == "cuda" else ""))
+    print(f"# wgpu copy bandwidth ({copy_bytes >> 20} MiB): {copy_bw / 1e9:.1f} GB/s read+write")
+    head = (f"{'rows':>6} {'cols':>9} {'k':>5} {'dtype':>8} {'ours ms':>9} {'torch ms':>9} "
+            f"{'ratio':>6} {'GB/s':>7} {'%copy':>6}  choice")
+    print(head)
+    rng = np.random.default_rng(0)
+    results = []
+    for name in args.dtypes.split(","):
+        dtype = dtypes.to_dtype(name)
+        for rows, cols, k in grid:
+            r = bench_one(ctx, rows, cols, k, dtype, args, torch_device, copy_bw, rng)
+            results.append(r)
+            print(f"{rows:>6} {cols:>9} {k:>5} {dtype.name:>8} {r['ours_ms']:>9.3f} "
+                  f"{r['torch_ms']:>9.3f} {r['ratio']:>6.2f} {r['gbs']:>7.1f} "
+                  f"{r['copy_pct']:>6.1f}  {r['choice']}"
+                  + ("" if r["status"] == "ok" else f"  {r['status']}"), flush=True)
+        ratios = [r["ratio"] for r in results if r["dtype"] == dtype.name]
+        print(f"# {dtype.name}: geometric mean speed-up over torch.topk "
+              f"{math.exp(statistics.fmean(math.log(q) for q in ratios)):.2f}x")
+    if args.json:
+        with open(args.json, "a") as f:
+            for r in results:
+                f.write(json.dumps(dict(r, adapter=ctx.label)) + "\n")
+    return 0 if all(r["status"] == "ok" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""TopK on WebGPU: radix select per row (or per chunk, then a merge), bitonic sort, output gather.
+
+Every kernel works on order-preserving u32 keys (``topk_keys.wgsl``) and on (key, index) pairs
+ranked by larger key, then lower index, which is a total order: the result is the same for every
+Choice, bit for bit. A call runs these dispatches, in order:
+
+1. ``select`` (one workgroup per row, ``u2=0``), or ``select`` per chunk of ``ch`` columns writing
+   k candidates each followed by ``select`` over the candidates (``u2=1``). The selection is a
+   radix select with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is
+   a workgroup maximum. ``kl`` is the number of consecutive elements each invocation handles
+   per sweep of the row.
+2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
+   to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
+   steps in between.
+3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values gathered from the input.
+
+Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
+field ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups).
+Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import struct
+from dataclasses import dataclass
+
+import wgpu
+
+from ... import dtypes
+from .array import WgpuArray, storage_itemsize
+from .device import grid, load_wgsl
+from .views import contiguous
+
+SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
+SORT_WG = 256
+EMIT_WG = 256
+NONE = 0xFFFFFFFF
+
+# dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
+_KEY_FORMATS = {
+    "float32": (32, 0),
+    "float16": (16, 0),
+    "int32": (32, 1),
+    "uint8": (8, 2),
+    "bool": (8, 2),
+}
+
+_SELECT_FILES = {
+    False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
+    True: ("topk_select_sg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
+}
+_SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
+_SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
+_EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
+
+
+@functools.cache
+def _source(files: tuple[str, ...]) -> str:
+    return "\n".join(load_wgsl(name) for name in files)
+
+
+def subgroups_enabled(ctx) -> bool:
+    """Subgroup kernels are compiled only where the device has them and the user allows them."""
+    return bool(ctx.caps.subgroups) and os.environ.get("SPIRAL_WGPU_SUBGROUPS", "1") != "0"
+
+
+def _pow2_in(value: int, lo: int, hi: int) -> int:
+    """The largest power of two <= ``value`` (at least 1), clamped to [lo, hi]."""
+    value = max(int(value), 1)
+    return min(max(1 << (value.bit_length() - 1), lo), hi)
+
+
+def _next_pow2(n: int) -> int:
+    return 1 << max(n - 1, 0).bit_length()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A Choice resolved against one call's sizes and the device."""
+
+    wg: int
+    kl: int
+    seg_len: int  # columns per first-pass segment (== cols for one pass)
+    nseg: int  # segments per row (1 for one pass)
+    subgroups: bool
+    slots: int  # (key, index) slots per row handed to the sort and the output gather
+
+    @property
+    def two_pass(self) -> bool:
+        return self.nseg > 1
+
+
+def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
+    """Clamp ``choice`` to legal values for (cols, k) on this device; never changes results."""
+    wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
+    kl = _pow2_in(choice.kl, 1, 64)
+    ch = int(choice.ch)
+    if ch <= 0 and int(choice.cr) > 1:
+        ch = math.ceil(cols / int(choice.cr))
+    nseg = 1
+    seg_len = cols
+    if int(choice.u2) == 1 and ch > 0:
+        # A chunk shorter than k only forwards all of its columns: keep chunks at least k long.
+        seg_len = min(max(ch, k, wg), cols)
+        nseg = math.ceil(cols / seg_len)
+    if nseg == 1:
+        seg_len = cols
+    sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
+    slots = _next_pow2(k) if sorted and k > 1 else k
+    return Layout(wg, kl, seg_len, nseg, sg, slots)
+
+
+def key_format(dtype, elem_bits: int) -> dict[str, int]:
+    """Uniform fields describing how elements of ``dtype`` are stored and keyed."""
+    if dtype.name not in _KEY_FORMATS:
+        raise TypeError(f"topk on the wgpu device does not support dtype {dtype.name}; "
+                        f"supported: {', '.join(_KEY_FORMATS)}; move the tensor to the cpu "
+                        "device")
+    key_bits, kind = _KEY_FORMATS[dtype.name]
+    return {"elem_bits": elem_bits, "key_bits": key_bits, "kind": kind}
+
+
+def _params(**fields) -> bytes:
+    names = ("rows", "cols", "k", "seg_len", "nseg", "out_slots", "in_slots", "row_stride",
+             "col_stride", "offset", "sort_n", "stage", "dist", "block", "elem_bits", "key_bits",
+             "kind", "largest")
+    return struct.pack("<20I", *(int(fields.get(name, 0)) for name in names), 0, 0)
+
+
+class TopkLaunch:
+    """The dispatches of one topk call over ``x``, ready to run through the context or to record.
+
+    ``run()`` issues them through ``ctx.dispatch`` (ordered with every other op) and returns the
+    scratch buffers to the pool. ``record(encoder)`` adds them to a caller's command encoder and
+    may be repeated (timing); the caller flushes the context first and calls ``release()`` after.
+    ``values`` and ``indices`` hold the results once the work has run.
+    """
+
+    def __init__(self, ctx, x: WgpuArray, k: int, largest: bool, sorted: bool, choice):
+        rows, cols = x.shape
+        self.ctx = ctx
+        self.rows, self.cols, self.k = rows, cols, k
+        elem_bits = 8 * storage_itemsize(x.dtype)
+        fmt = key_format(x.dtype, elem_bits)
+        self.plan = plan = layout(ctx, cols, k, sorted, choice)
+        self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
+        self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
+        self._scratch = []
+        self._steps = []  # (pipeline, storage buffers, workgroups, uniform bytes)
+        self._recorded = None
+        if rows == 0 or k == 0:
+            return
+        row_stride, col_stride = x.strides
+        geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
+                        col_stride=col_stride, offset=x.offset, largest=int(largest))
+        select = {"WG": plan.wg, "KL": plan.kl}
+        pairs = self._buffer(rows * plan.slots * 8)
+        if plan.two_pass:
+            cand_slots = plan.nseg * k
+            cand = self._buffer(rows * cand_slots * 8)
+            self._select([x.buffer, cand], dict(select, PAIRS=0), rows * plan.nseg,
+                         dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
+            self._select([cand, pairs], dict(select, PAIRS=1), rows,
+                         dict(geometry, seg_len=cand_slots, nseg=1, out_slots=plan.slots,
+                              in_slots=cand_slots))
+        else:
+            self._select([x.buffer, pairs], dict(select, PAIRS=0), rows,
+                         dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
+        if sorted and k > 1:
+            self._sort(pairs, rows, plan.slots)
+        words = math.ceil(rows * k * elem_bits / 32)
+        self._add("topk emit", _EMIT_FILES, {"WG": EMIT_WG},
+                  [x.buffer, pairs, self.values.buffer, self.indices.buffer],
+                  math.ceil(words / EMIT_WG), dict(geometry, out_slots=plan.slots))
+
+    def _buffer(self, nbytes: int):
+        buf = self.ctx.buffer(nbytes)
+        self._scratch.append(buf)
+        return buf
+
+    def _add(self, name, files, constants, buffers, groups, params):
+        pipeline = self.ctx.pipeline(name, _source(files), constants)
+        self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
+
+    def _select(self, buffers, constants, groups, params):
+        sg = self.plan.subgroups
+        self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg], constants,
+                  buffers, groups, params)
+
+    def _sort(self, pairs, rows, n):
+        block = min(_next_pow2(rows * n), SORT_BLOCK)
+        local_groups = math.ceil(rows * n / block)
+        base = dict(rows=rows, sort_n=n, block=block)
+        consts = {"WG": SORT_WG}
+        self._add("topk sort local", _SORT_LOCAL_FILES, consts, [pairs], local_groups, base)
+        stage = 2 * block
+        while stage <= n:
+            dist = stage // 2
+            while dist >= block:
+                self._add("topk sort step", _SORT_STEP_FILES, consts, [pairs],
+                          math.ceil(rows * n // 2 / SORT_WG), dict(base, stage=stage, dist=dist))
+                dist //= 2
+            self._add("topk sort local", _SORT_LOCAL_FILES, consts, [pairs], local_groups,
+                      dict(base, stage=stage))
+            stage *= 2
+
+    def run(self) -> None:
+        for pipeline, buffers, groups, uniform in self._steps:
+            self.ctx.dispatch(pipeline, buffers, groups, uniform)
+        self.release()
+
+    def record(self, encoder) -> None:
+        """Add this call's dispatches to ``encoder``, one compute pass, dispatches in order."""
+        if self._recorded is None:
+            self._recorded = []
+            for pipeline, buffers, groups, uniform in self._steps:
+                ubuf = self.ctx.device.create_buffer_with_data(data=uniform,
+                                                               usage=wgpu.BufferUsage.UNIFORM)
+                entries = [{"binding": i, "resource": {"buffer": b, "offset": 0, "size": b.size}}
+                           for i, b in enumerate(buffers)]
+                entries.append({"binding": len(buffers),
+                                "resource": {"buffer": ubuf, "offset": 0, "size": ubuf.size}})
+                group = self.ctx.device.create_bind_group(
+                    layout=pipeline.get_bind_group_layout(0), entries=entries)
+                self._recorded.append((pipeline, group, groups))
+        if not self._recorded:
+            return
+        compute = encoder.begin_compute_pass()
+        for pipeline, group, groups in self._recorded:
+            compute.set_pipeline(pipeline)
+            compute.set_bind_group(0, group)
+            compute.dispatch_workgroups(*groups)
+        compute.end()
+
+    def release(self) -> None:
+        """Return the scratch buffers to the pool; the results stay valid."""
+        for buf in self._scratch:
+            self.ctx.release(buf)
+        self._scratch = []
+
+
+def topk(ctx, x: WgpuArray, k: int, largest: bool, sorted: bool, choice):
+    """(values, int64 indices) of the k largest (or smallest) entries of each row of 2-D ``x``.
+
+    NaN ranks above +inf, -0.0 equals +0.0, ties rank by ascending index; ``largest=False``
+    ranks ascending with NaN last. Values keep their exact bits. ``choice`` changes speed only.
+    """
+    rows, cols = x.shape
+    if not 0 <= k <= cols:
+        raise RuntimeError(f"selected index k out of range: k={k} for a dimension of size {cols}")
+    if any(s < 0 for s in x.strides):
+        x = contiguous(x)
+    launch = TopkLaunch(ctx, x, k, largest, sorted, choice)
+    launch.run()
+    return launch.values, launch.indices

@@ -1,0 +1,35 @@
+// TopK output: the first k (key, index) pairs of each row become int64 indices (lo, 0) and the
+// values, gathered from the input so they keep their exact bits. One invocation per u32 word of
+// the values buffer, so 16-bit values are written two at a time, without races.
+
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read> pairs: array<u32>;
+@group(0) @binding(2) var<storage, read_write> values: array<u32>;
+@group(0) @binding(3) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(4) var<uniform> prm: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    let w = group_index(wid, nwg) * WG + lid;
+    let per = 32u / prm.elem_bits;
+    let count = prm.rows * prm.k;
+    if w * per >= count {
+        return;
+    }
+    var word = 0u;
+    for (var q = 0u; q < per; q++) {
+        let f = w * per + q;
+        if f < count {
+            let row = f / prm.k;
+            let idx = pairs[2u * (row * prm.out_slots + f % prm.k) + 1u];
+            let bits = read_bits(prm.offset + row * prm.row_stride + idx * prm.col_stride);
+            word |= bits << (q * prm.elem_bits);
+            indices[2u * f] = idx;
+            indices[2u * f + 1u] = 0u;
+        }
+    }
+    values[w] = word;
+}

@@ -1,0 +1,41 @@
+// TopK input reading and order-preserving keys; the kernel declares `src` (array<u32>).
+//
+// Elements are read as raw bits (16-bit floats two to a u32 word), so no shader-f16 is needed.
+// Floats: every NaN maps to the top key, -0.0 to +0.0's key, negatives are bit-flipped; signed
+// ints flip the sign bit; unsigned ints are their own key. largest=false flips every key bit,
+// so ascending order with NaN last follows from the same "larger key first" rule. The format
+// travels in the uniform block (uniform branches), so one pipeline serves every dtype.
+
+fn key_mask() -> u32 {
+    return 0xffffffffu >> (32u - prm.key_bits);
+}
+
+// The stored bits of the element at linear element position `lin`.
+fn read_bits(lin: u32) -> u32 {
+    if prm.elem_bits == 32u {
+        return src[lin];
+    }
+    let per = 32u / prm.elem_bits;
+    let word = src[lin / per];
+    return (word >> ((lin % per) * prm.elem_bits)) & (0xffffffffu >> (32u - prm.elem_bits));
+}
+
+fn key_of(raw: u32) -> u32 {
+    let mask = key_mask();
+    let bits = raw & mask;
+    let sign = 1u << (prm.key_bits - 1u);
+    var key = bits;
+    if prm.kind == 0u {
+        let inf = select(0x7c00u, 0x7f800000u, prm.key_bits == 32u);
+        let mag = bits & (sign - 1u);
+        key = select(bits | sign, ~bits & mask, (bits & sign) != 0u);
+        key = select(key, sign, mag == 0u);
+        key = select(key, mask, mag > inf);
+    } else if prm.kind == 1u {
+        key = bits ^ sign;
+    }
+    if prm.largest == 0u {
+        key = key ^ mask;
+    }
+    return key;
+}
