@@ -1,8 +1,9 @@
 """Shared test fixtures: the device list, matched random inputs, and a torch comparison.
 
 Devices under test: "cpu" always, "wgpu" when its backend is available; the environment variable
-SPIRAL_TEST_DEVICES (e.g. "cpu,wgpu") replaces that list. A listed device that is not available
-skips its tests, except under CI (env CI set), where they fail with the reason.
+SPIRAL_TEST_DEVICES (e.g. "cpu,wgpu") replaces that list. Under CI (env CI set) "wgpu" is always
+listed. A listed device that is not available skips its tests, except under CI, where they fail
+with the reason.
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def _device_names() -> list[str]:
     if listed:
         return [d.strip() for d in listed.split(",") if d.strip()]
     names = ["cpu"]
-    if backends.availability("wgpu")[0]:
+    # Under CI the wgpu device must be there (lavapipe): its absence fails the run.
+    if os.environ.get("CI") or backends.availability("wgpu")[0]:
         names.append("wgpu")
     return names
 

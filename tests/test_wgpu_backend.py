@@ -316,6 +316,10 @@ def test_arg_reduce(be, op):
     for axis in (0, 1):
         want = getattr(torch, op)(torch.from_numpy(a), dim=axis).numpy()
         check(be.to_numpy(be.arg_reduce(op, strided(be, a), axis, False)), want)
+    long = RNG.integers(-50, 50, (3, 3000)).astype(np.float32)  # ties far apart in one row
+    long[1, 2900] = np.nan
+    want = getattr(torch, op)(torch.from_numpy(long), dim=1).numpy()
+    check(be.to_numpy(be.arg_reduce(op, be.from_numpy(long), 1, False)), want)
     i = big_ints((7, 3))
     i[3, 1] = i[5, 1] = i[:, 1].max() + 1
     i[3, 2] = i[5, 2] = i[:, 2].min() - 1
