@@ -1,0 +1,193 @@
+"""The wgpu device: every primitive of the backend contract as WGSL compute shaders.
+
+Arrays are ``WgpuArray`` views of pooled GPU buffers (``array.py``); ``device.py`` documents the
+context every kernel module launches through.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import dtypes as dt
+from ..base import COMPARE_OPS, Backend
+from . import elementwise as ew
+from . import views
+from .array import WgpuArray
+from .device import get_context
+from .transfer import from_numpy, to_numpy
+
+
+class WgpuBackend(Backend):
+    name = "wgpu"
+    choice_fields: dict = {}
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    @property
+    def caps(self):
+        return self.ctx.caps
+
+    # -- allocation and transfer ------------------------------------------------------------
+    def from_numpy(self, a):
+        return from_numpy(self.ctx, a)
+
+    def to_numpy(self, x):
+        return to_numpy(x)
+
+    def shape(self, x):
+        return x.shape
+
+    def strides(self, x):
+        return x.strides
+
+    def dtype(self, x):
+        return x.dtype
+
+    def empty(self, shape, dtype):
+        ew.check_dtype(self.ctx, dtype)
+        return WgpuArray.empty(self.ctx, shape, dtype)
+
+    def full(self, shape, value, dtype):
+        ew.check_dtype(self.ctx, dtype)
+        with np.errstate(all="ignore"):  # out-of-range values wrap, as in torch
+            fill = np.asarray(value).astype(dtype.np).reshape(1)
+        out = WgpuArray.empty(self.ctx, shape, dtype)
+        return self.assign(out, from_numpy(self.ctx, fill).view((), (), 0))
+
+    def arange(self, start, stop, step, dtype):
+        ew.check_dtype(self.ctx, dtype)
+        return from_numpy(self.ctx, np.arange(start, stop, step, dtype=np.float64).astype(dtype.np))
+
+    def random(self, kind, shape, dtype, seed, low=0, high=1):
+        from .random import random
+        return random(self.ctx, kind, shape, dtype, seed, low, high)
+
+    # -- movement ---------------------------------------------------------------------------
+    def reshape(self, x, shape):
+        return views.reshape(x, shape)
+
+    def permute(self, x, dims):
+        return views.permute(x, dims)
+
+    def expand(self, x, shape):
+        return views.expand(x, shape)
+
+    def slice(self, x, slices):
+        return views.slice_view(x, slices)
+
+    def contiguous(self, x):
+        return views.contiguous(x)
+
+    def copy(self, x):
+        return views.copy(x)
+
+    def is_contiguous(self, x):
+        return x.is_contiguous()
+
+    def assign(self, dst, src):
+        if any(s == 0 and n > 1 for n, s in zip(dst.shape, dst.strides)):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+        if src.storage is dst.storage:
+            src = views.copy(src)
+        if src.dtype is not dst.dtype:
+            src = self.cast(src, dst.dtype)
+        return ew.launch(self.ctx, "x0", dst, [views.expand(src, dst.shape)])
+
+    # -- compute ----------------------------------------------------------------------------
+    def cast(self, x, dtype):
+        ew.check_dtype(self.ctx, dtype)
+        out = WgpuArray.empty(self.ctx, x.shape, dtype)
+        return ew.launch(self.ctx, ew.cast_expr(x.dtype, dtype), out, [x])
+
+    def _expr(self, table, op, dtype):
+        ew.check_dtype(self.ctx, dtype)
+        expr = ew.op_expr(table, op, dtype)
+        if expr is None:
+            raise TypeError(f"'{op}' is not implemented for dtype {dtype.name} on wgpu; "
+                            "cast the operands to float32 first")
+        return expr
+
+    def unary(self, op, x):
+        if op in ew.FLOAT_ONLY and x.dtype.category != 2:
+            x = self.cast(x, dt.float32)
+        expr = self._expr(ew.UNARY, op, x.dtype)
+        out = WgpuArray.empty(self.ctx, x.shape, dt.bool_ if op in COMPARE_OPS else x.dtype)
+        return ew.launch(self.ctx, expr, out, [x])
+
+    def binary(self, op, a, b):
+        if op == "div" and a.dtype.category != 2:
+            a, b = self.cast(a, dt.float32), self.cast(b, dt.float32)
+        expr = self._expr(ew.BINARY, op, a.dtype)
+        shape = views.broadcast_shapes(a.shape, b.shape)
+        out = WgpuArray.empty(self.ctx, shape, dt.bool_ if op in COMPARE_OPS else a.dtype)
+        return ew.launch(self.ctx, expr, out, [views.expand(a, shape), views.expand(b, shape)])
+
+    def where(self, cond, a, b):
+        ew.check_dtype(self.ctx, a.dtype)
+        if cond.dtype not in (dt.bool_, dt.uint8):
+            cond = self.cast(cond, dt.bool_)
+        shape = views.broadcast_shapes(cond.shape, a.shape, b.shape)
+        out = WgpuArray.empty(self.ctx, shape, a.dtype)
+        ins = [views.expand(t, shape) for t in (cond, a, b)]
+        return ew.launch(self.ctx, "select(x2, x1, x0 != 0u)", out, ins)
+
+    def reduce(self, op, x, axes, keepdim):
+        from .reduce import reduce
+        return reduce(self.ctx, op, x, axes, keepdim)
+
+    def arg_reduce(self, op, x, axis, keepdim):
+        from .reduce import arg_reduce
+        return arg_reduce(self.ctx, op, x, axis, keepdim)
+
+    def matmul(self, a, b):
+        from .matmul import matmul
+        return matmul(self.ctx, a, b)
+
+    def gather(self, x, dim, index):
+        from .indexing import gather
+        return gather(self.ctx, x, dim, index)
+
+    def scatter_add(self, x, dim, index, src):
+        from .indexing import scatter_add
+        return scatter_add(self.ctx, x, dim, index, src)
+
+    def index_select(self, x, dim, index):
+        from .indexing import index_select
+        return index_select(self.ctx, x, dim, index)
+
+    def index_put(self, x, index, values, accumulate):
+        from .indexing import index_put
+        return index_put(self.ctx, x, index, values, accumulate)
+
+    def nonzero(self, x):
+        from .indexing import nonzero
+        return nonzero(self.ctx, x)
+
+    def cat(self, xs, dim):
+        shape = list(xs[0].shape)
+        shape[dim] = sum(x.shape[dim] for x in xs)
+        out = WgpuArray.empty(self.ctx, shape, xs[0].dtype)
+        start = 0
+        for x in xs:
+            stop = start + x.shape[dim]
+            if stop > start:
+                window = [(0, n, 1) for n in shape]
+                window[dim] = (start, stop, 1)
+                self.assign(views.slice_view(out, window), x)
+            start = stop
+        return out
+
+    def topk(self, x, k, largest, sorted, choice):
+        from .topk import topk
+        return topk(self.ctx, x, k, largest, sorted, choice)
+
+    def sort(self, x, dim, descending, stable):
+        from .sort import sort
+        return sort(self.ctx, x, dim, descending)
+
+
+def create() -> WgpuBackend:
+    return WgpuBackend(get_context())
