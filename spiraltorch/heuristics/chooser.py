@@ -27,6 +27,8 @@ PROGRAM_ENV = "SPIRAL_HEUR_K"
 TABLE_ENV = "SPIRAL_HEUR_TABLE"
 SOURCES = ("spiralk", "table", "fallback")
 FALLBACK_FILE = "fallback.spk"
+# Backend fields the shipped fallback sets (cpu: alg; wgpu: sg); a device keeps only its own.
+FALLBACK_BACKEND_FIELDS = ("alg", "sg")
 _CONTEXT_LABEL = "heuristics.program()"
 _DEVICE_FLAGS = ("cpu", "cuda", "wgpu", "mps")
 _MAX_CACHED = 4096
@@ -87,8 +89,8 @@ def _device(name: str) -> _Device:
         # floats: SpiralK computes in float64 and takes them without conversion
         inputs = {"sg": float(bool(caps.subgroups)), "sgs": float(caps.subgroup_size)}
         inputs.update({flag: float(caps.device == flag) for flag in _DEVICE_FLAGS})
-        found = _state.devices[name] = _Device(caps, ranges, keys,
-                                               tuple(sorted(set(keys) | {"alg"})), inputs)
+        fallback_keys = tuple(sorted(set(keys) | set(FALLBACK_BACKEND_FIELDS)))
+        found = _state.devices[name] = _Device(caps, ranges, keys, fallback_keys, inputs)
     return found
 
 

@@ -18,7 +18,8 @@ from .transfer import from_numpy, to_numpy
 
 class WgpuBackend(Backend):
     name = "wgpu"
-    choice_fields: dict = {}
+    # sg: 1 = the subgroup variant of TopK's select kernel where the device has subgroups.
+    choice_fields = {"sg": (0, 1)}
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -181,6 +182,12 @@ class WgpuBackend(Backend):
         return out
 
     def topk(self, x, k, largest, sorted, choice):
+        if x.dtype is dt.int64:
+            # 64-bit keys: the exact (key, index) sort, then the first k of each row.
+            from .sort import sort
+            values, indices = sort(self.ctx, x, 1, largest)
+            window = ((0, x.shape[0], 1), (0, k, 1))
+            return self.slice(values, window), self.slice(indices, window)
         from .topk import topk
         return topk(self.ctx, x, k, largest, sorted, choice)
 
