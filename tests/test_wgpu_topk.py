@@ -192,3 +192,54 @@ def test_device_time_reports_per_launch_seconds(ctx):
     want_v, want_i = reference_topk(a, 8, True)
     np.testing.assert_array_equal(to_numpy(launch.indices), want_i)
     np.testing.assert_array_equal(bits(to_numpy(launch.values)), bits(want_v))
+
+
+FILTER_CHOICES = [
+    Choice(u2=0, wg=256, kl=8, extra=(("sg", 1),)),
+    Choice(u2=0, wg=32, kl=2, extra=(("sg", 0),)),
+    Choice(u2=1, wg=64, kl=4, ch=700, extra=(("sg", 1),)),
+]
+
+
+def adversarial_rows(rng, dtype: str, cols: int) -> np.ndarray:
+    """Rows that make the filtered buffer refill often: ascending, descending, all equal, random."""
+    ramp = np.arange(cols) % (120 if dtype in ("uint8", "bool") else cols)
+    rows = [ramp, ramp[::-1], np.full(cols, 3), rng.integers(-5, 6, cols)]
+    a = np.stack(rows)
+    if dtype == "bool":
+        return (a % 2).astype(bool)
+    if dtype == "uint8":
+        return (a % 256).astype(np.uint8)
+    return a.astype(np.dtype(dtype))
+
+
+@pytest.mark.parametrize("choice", FILTER_CHOICES, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+def test_filter_path_over_many_sweeps(ctx, dtype, choice):
+    rng = np.random.default_rng()
+    cols = 4099
+    for a in (make_input(rng, dtype, 3, cols), adversarial_rows(rng, dtype, cols)):
+        x = from_numpy(ctx, a)
+        for k in (2, 9, 128):
+            assert wtopk.layout(ctx, cols, k, True, choice).filtered
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
+
+
+def test_filter_path_unaligned_half_rows(ctx):
+    """Rows of odd stride and offset alternate between packed and element-wise reading."""
+    rng = np.random.default_rng()
+    base = make_input(rng, "float16", 6, 1201)
+    x = views.slice_view(from_numpy(ctx, base), [(0, 6, 1), (1, 1200, 1)])
+    for choice in FILTER_CHOICES:
+        check(ctx, base[:, 1:1200], x, 33, True, True, choice)
+        check(ctx, base[:, 1:1200], x, 128, False, False, choice)
+
+
+def test_radix_path_for_small_k_when_filter_is_off(ctx):
+    choice = Choice(u2=0, wg=64, kl=2, extra=(("sg", 1), ("fq", 0)))
+    assert not wtopk.layout(ctx, 300, 7, True, choice).filtered
+    rng = np.random.default_rng()
+    for dtype in ("float32", "float16"):
+        a = make_input(rng, dtype, 4, 300)
+        for k in (2, 7, 64):
+            check(ctx, a, from_numpy(ctx, a), k, True, True, choice)

@@ -14,8 +14,12 @@ Choice, bit for bit. A call runs these dispatches, in order:
    steps in between.
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values gathered from the input.
 
+For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
+and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
+far, ending in the top k already in rank order. The backend field ``fq`` = 0 keeps radix select.
+
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
-field ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups).
+fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups) and ``fq``.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -36,6 +40,9 @@ from .views import contiguous
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_WG = 256
 EMIT_WG = 256
+FILTER_CAP = 1024  # (key, index) pairs buffered by ``filter`` (CAP in topk_filter.wgsl)
+FILTER_KL_MAX = 8
+FILTER_K_MAX = 128
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -51,6 +58,7 @@ _SELECT_FILES = {
     False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
     True: ("topk_select_sg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
 }
+_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
@@ -86,6 +94,7 @@ class Layout:
     nseg: int  # segments per row (1 for one pass)
     subgroups: bool
     slots: int  # (key, index) slots per row handed to the sort and the output gather
+    filtered: bool  # the one-read ``filter`` path (output already in rank order)
 
     @property
     def two_pass(self) -> bool:
@@ -108,8 +117,17 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    slots = _next_pow2(k) if sorted and k > 1 else k
-    return Layout(wg, kl, seg_len, nseg, sg, slots)
+    filtered = 2 <= k <= FILTER_K_MAX and int(choice.get("fq", 1)) == 1
+    slots = _next_pow2(k) if sorted and k > 1 and not filtered else k
+    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered)
+
+
+def filter_kl(plan: Layout, k: int, elems_per_unit: int) -> int:
+    """Units per invocation per sweep of ``filter``: a whole sweep must fit beside k kept pairs."""
+    kl = min(plan.kl, FILTER_KL_MAX)
+    while kl > 1 and plan.wg * kl * elems_per_unit + k > FILTER_CAP:
+        kl //= 2
+    return kl
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
@@ -157,7 +175,9 @@ class TopkLaunch:
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
         select = {"WG": plan.wg, "KL": plan.kl}
         pairs = self._buffer(rows * plan.slots * 8)
-        if plan.two_pass:
+        if plan.filtered:
+            self._filter(x.buffer, pairs, geometry, 32 // elem_bits if elem_bits == 16 else 1)
+        elif plan.two_pass:
             cand_slots = plan.nseg * k
             cand = self._buffer(rows * cand_slots * 8)
             self._select([x.buffer, cand], dict(select, PAIRS=0), rows * plan.nseg,
@@ -168,7 +188,7 @@ class TopkLaunch:
         else:
             self._select([x.buffer, pairs], dict(select, PAIRS=0), rows,
                          dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
-        if sorted and k > 1:
+        if sorted and k > 1 and not plan.filtered:
             self._sort(pairs, rows, plan.slots)
         words = math.ceil(rows * k * elem_bits / 32)
         self._add("topk emit", _EMIT_FILES, {"WG": EMIT_WG},
@@ -188,6 +208,22 @@ class TopkLaunch:
         sg = self.plan.subgroups
         self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg], constants,
                   buffers, groups, params)
+
+    def _filter(self, src, pairs, geometry, elems_per_unit):
+        plan, rows, k = self.plan, self.rows, self.k
+        first = {"WG": plan.wg, "KL": filter_kl(plan, k, elems_per_unit), "PAIRS": 0}
+        if plan.two_pass:
+            cand_slots = plan.nseg * k
+            cand = self._buffer(rows * cand_slots * 8)
+            self._add("topk filter", _FILTER_FILES, first, [src, cand], rows * plan.nseg,
+                      dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
+            merge = {"WG": plan.wg, "KL": filter_kl(plan, k, 1), "PAIRS": 1}
+            self._add("topk filter", _FILTER_FILES, merge, [cand, pairs], rows,
+                      dict(geometry, seg_len=cand_slots, nseg=1, out_slots=plan.slots,
+                           in_slots=cand_slots))
+        else:
+            self._add("topk filter", _FILTER_FILES, first, [src, pairs], rows,
+                      dict(geometry, seg_len=self.cols, nseg=1, out_slots=plan.slots))
 
     def _sort(self, pairs, rows, n):
         block = min(_next_pow2(rows * n), SORT_BLOCK)
