@@ -37,7 +37,10 @@ def power(a: float, b: float, node) -> float:
         result = a ** b
     except OverflowError:
         # only finite bases with finite exponents get here; an odd integer exponent keeps the sign
-        odd = b == math.floor(b) and math.fmod(b, 2.0) != 0.0
+        integral = b == math.floor(b)
+        if a < 0.0 and not integral:  # a negative base with a fractional exponent
+            return math.nan
+        odd = integral and math.fmod(b, 2.0) != 0.0
         return -math.inf if a < 0.0 and odd else math.inf
     if isinstance(result, complex):  # a negative base with a fractional exponent
         return math.nan
