@@ -44,10 +44,10 @@ def topk(x: Tensor, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: k={k} but dimension {dim} of the "
                            f"input of shape {list(x.shape)} has size {n}")
-    if x.ndim == 0:
-        values = x.reshape(()) * 1 if k else reshape(x, (1,))[0:0]
-        idx = wrap(x._be.full(() if k else (0,), 0, dt.int64), x._be)
-        return topk_result(values if k else values.detach(), idx)
+    if x.ndim == 0:  # one row of one element; torch gives 0-d results for k = 1
+        values, indices = topk(reshape(x, (1,)), k, 0, largest, sorted)
+        return topk_result(reshape(values, ()), reshape(indices, ())) if k else (
+            topk_result(values, indices))
     rows2d, lead = _to_rows(x, dim)
     rows, cols = rows2d.shape
     choice = heuristics.choose("topk", rows, cols, k, device=x._be.name, dtype=x.dtype)
