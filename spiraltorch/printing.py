@@ -33,7 +33,7 @@ def tensor_repr(t) -> str:
         extras.append(f"size={tuple(a.shape)}")
     if t.device.type != "cpu":
         extras.insert(0, f"device='{t.device.type}'")
-    if t.dtype.name not in _DEFAULT_DTYPES:
+    if t.dtype.name not in _DEFAULT_DTYPES or (a.size == 0 and t.dtype.name != "float32"):
         extras.append(f"dtype=spiraltorch.{t.dtype.name}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn={t.grad_fn!r}")
