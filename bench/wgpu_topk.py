@@ -100,6 +100,8 @@ def bench_one(ctx, rows, cols, k, dtype, args, torch_device, copy_bw, rng):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--grid", default="gpu", help="grid name in topk_shapes.json (gpu, wgpu_ci)")
+    p.add_argument("--shapes", default="",
+                   help="explicit shapes instead of a grid: 'rows,cols,k;rows,cols,k'")
     p.add_argument("--dtypes", default="float32,float16")
     p.add_argument("--launches", type=int, default=None, help="launches per timed batch")
     p.add_argument("--repeats", type=int, default=5, help="timed batches (median taken)")
@@ -108,7 +110,10 @@ def main(argv=None) -> int:
                    help="skip comparing our values with torch's")
     p.add_argument("--json", default="", help="also write the rows as JSON Lines here")
     args = p.parse_args(argv)
-    grid = json.loads(SHAPES.read_text())[args.grid]
+    if args.shapes:
+        grid = [[int(v) for v in item.split(",")] for item in args.shapes.split(";")]
+    else:
+        grid = json.loads(SHAPES.read_text())[args.grid]
     ctx = get_context()
     software = ctx.caps.extra.get("adapter_type", "").upper() == "CPU"
     if args.launches is None:

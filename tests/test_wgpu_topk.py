@@ -195,9 +195,9 @@ def test_device_time_reports_per_launch_seconds(ctx):
 
 
 FILTER_CHOICES = [
-    Choice(u2=0, wg=256, kl=8, extra=(("sg", 1),)),
-    Choice(u2=0, wg=32, kl=2, extra=(("sg", 0),)),
-    Choice(u2=1, wg=64, kl=4, ch=700, extra=(("sg", 1),)),
+    Choice(u2=0, wg=256, kl=8, extra=(("sg", 1), ("fq", 1))),
+    Choice(u2=0, wg=32, kl=2, extra=(("sg", 0), ("fq", 1))),
+    Choice(u2=1, wg=64, kl=4, ch=700, extra=(("sg", 1), ("fq", 1))),
 ]
 
 
@@ -226,13 +226,34 @@ def test_filter_path_over_many_sweeps(ctx, dtype, choice):
 
 
 def test_filter_path_unaligned_half_rows(ctx):
-    """Rows of odd stride and offset alternate between packed and element-wise reading."""
+    """Rows of odd stride and offset alternate between packed and element-wise reading (the
+    filter path and the k = 1 maximum)."""
     rng = np.random.default_rng()
     base = make_input(rng, "float16", 6, 1201)
     x = views.slice_view(from_numpy(ctx, base), [(0, 6, 1), (1, 1200, 1)])
     for choice in FILTER_CHOICES:
         check(ctx, base[:, 1:1200], x, 33, True, True, choice)
+        check(ctx, base[:, 1:1200], x, 1, bool(rng.integers(0, 2)), True, choice)
         check(ctx, base[:, 1:1200], x, 128, False, False, choice)
+
+
+def test_filter_path_chosen_by_segment_length(ctx):
+    auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
+    assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
+    assert wtopk.layout(ctx, 4096, 32, True, auto).filtered
+    assert not wtopk.layout(ctx, 4096, 128, True, auto).filtered
+    assert wtopk.layout(ctx, 1024, 8, True, auto).filtered
+    assert wtopk.layout(ctx, 256, 128, True, auto).filtered
+    small = Choice(u2=0, wg=64, kl=2, extra=(("sg", 1),))
+    assert not wtopk.layout(ctx, 256, 8, True, small).filtered
+    assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
+    assert not wtopk.layout(ctx, 32000, 1, True, auto).filtered
+    merged = Choice(u2=1, wg=256, kl=2, ch=16384, extra=(("sg", 1),))
+    assert wtopk.layout(ctx, 262144, 8, True, merged).filtered
+    assert not wtopk.layout(ctx, 262144, 32, True, merged).filtered
+    rng = np.random.default_rng()
+    a = make_input(rng, "float16", 2, 40000)
+    check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):

@@ -87,13 +87,29 @@ fn pick_bucket(lid: u32, prefix: u32, mask: u32, need: u32, shift: u32, bins: u3
     }
 }
 
-// k = 1: the best (key, index) of the segment by a workgroup tree reduction.
+fn better(e: vec2<u32>, best: vec2<u32>) -> vec2<u32> {
+    if e.y != NONE && (best.y == NONE || ranks_before(e, best)) {
+        return e;
+    }
+    return best;
+}
+
+// k = 1: the best (key, index) of the segment by a workgroup tree reduction. Aligned rows of
+// 16-bit elements are read a u32 word (two elements) at a time.
 fn select_best(lid: u32, row: u32, start: u32, n: u32, out_base: u32) {
     var best = vec2<u32>(0u, NONE);
-    for (var p = lid; p < n; p += WG) {
-        let e = element(row, start + p);
-        if e.y != NONE && (best.y == NONE || ranks_before(e, best)) {
-            best = e;
+    let first = prm.offset + row * prm.row_stride + start;
+    if !PAIRS && prm.elem_bits == 16u && prm.col_stride == 1u && first % 2u == 0u {
+        for (var w = lid; 2u * w < n; w += WG) {
+            let word = src[first / 2u + w];
+            best = better(vec2<u32>(key_of(word & 0xffffu), start + 2u * w), best);
+            if 2u * w + 1u < n {
+                best = better(vec2<u32>(key_of(word >> 16u), start + 2u * w + 1u), best);
+            }
+        }
+    } else {
+        for (var p = lid; p < n; p += WG) {
+            best = better(element(row, start + p), best);
         }
     }
     best_key[lid] = best.x;
