@@ -22,15 +22,13 @@ def _unreduce(g: Tensor, x: Tensor, axes) -> Tensor:
     return expand(reshape(g, _keep_shape(x, axes)), tuple(x.shape))
 
 
-def _reduce(op, x: Tensor, dim, keepdim, dtype=None):
+def _reduce(op, x: Tensor, dim, keepdim):
+    """(the reduction of x over ``dim``, the axes reduced); a 0-d x reduces to a copy."""
     axes = norm_dims(dim, x.ndim) if x.ndim else ()
     if dim is not None and x.ndim == 0:
-        norm_dims(dim, 0)
-    data = x._be.reduce(op, x._data, axes, keepdim) if axes else x._data
-    out = wrap(data, x._be)
-    if not axes:
-        out = wrap(x._be.copy(x._data), x._be)
-    return out, axes
+        norm_dims(dim, 0)  # only the dims a 0-d tensor accepts
+    data = x._be.reduce(op, x._data, axes, keepdim) if axes else x._be.copy(x._data)
+    return wrap(data, x._be), axes
 
 
 def _sum_dtype(x: Tensor, dtype):
