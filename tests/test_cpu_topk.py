@@ -142,3 +142,34 @@ def test_reference_follows_torch_where_ties_do_not_matter():
         values, _ = reference_topk(x, 20, largest)
         expected = torch.topk(torch.from_numpy(x), 20, largest=largest).values.numpy()
         np.testing.assert_array_equal(values, expected)
+
+
+@pytest.mark.parametrize("dtype", (np.float32, np.float64, np.int64), ids=lambda d: np.dtype(d).name)
+def test_winner_sort_around_its_size_switch_and_skipped_digits(dtype):
+    """k on both sides of the rank-counting / radix sort switch, with keys that share most of
+    their digits (the radix sort skips those) and keys that differ in all of them."""
+    rng = np.random.default_rng()
+    one_byte = (rng.integers(0, 3, (40, 200)) << int(rng.integers(0, 5) * 4)).astype(dtype)
+    spread = special_input(rng, (40, 200), dtype)
+    for x in (one_byte, spread):
+        for k in (2, 31, 32, 33, 64, 65, 199):
+            check(x, k, bool(rng.integers(0, 2)), True, CHOICES)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_argmax_blocks_ties_and_last_partial_block(dtype):
+    """k = 1 over rows of several 256-column blocks: the maximum tied in two blocks, only in the
+    last partial block, everywhere (all equal), and for floats NaN and -0.0 against +0.0."""
+    rng = np.random.default_rng()
+    cols = int(rng.integers(720, 1100))
+    x = special_input(rng, (6, cols), dtype)
+    top = np.array(np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).max, dtype)
+    x[0, [300, 700]] = top
+    x[1, -1] = top
+    x[2] = x[2, 0]
+    if np.dtype(dtype).kind == "f":
+        x[3] = -0.0
+        x[3, int(rng.integers(0, cols))] = 0.0
+        x[4, int(rng.integers(0, cols))] = np.nan
+    check(x, 1, True, True, CHOICES)
+    check(x, 1, False, True, CHOICES)

@@ -40,6 +40,9 @@ _KEY_OF = {
 _INF_BITS = {16: 0x7C00, 32: 0x7F800000, 64: 0x7FF0000000000000}
 _LANE = 64  # columns checked against the current threshold at once, before any is looked at
 _DEFAULT_CHUNK = 65536
+_ARG_BLOCK = 256  # columns per vectorised maximum of the k = 1 kernel
+_FIRST_DIGIT_BITS = 11  # the first radix select digit; wide, so few keys tie on it
+_RANK_SORT_MAX = 32  # pairs sorted by counting ranks; more take the radix sort
 _PAD = 32  # elements (256 bytes) of padding after each per-thread scratch array
 
 
@@ -96,72 +99,55 @@ def _lane_keys(src, at, m, kind, width, inf, flip, out):
             out[t] = np.uint64(src[np.uint64(at + t)]) ^ xor
 
 
-@njit(inline="always")
-def _before(ka, ia, kb, ib):
-    return ka > kb or (ka == kb and ia < ib)
-
-
 @njit
-def _sort_pairs(keys, idx, n, width, tk, ti):
-    """Sort keys[:n], idx[:n] by (key descending, index ascending); tk, ti are scratch of n.
+def _sort_pairs(keys, idx, n, width, tk, ti, digits):
+    """Sort keys[:n], idx[:n] by (key descending, index ascending), given with equal keys in
+    ascending index order; tk, ti are scratch of n, digits of 8 * 256.
 
-    Keys of up to 32 bits are packed with the inverted index into one uint64 and sorted as
-    plain integers (rows have fewer than 2**32 columns); wider keys take a merge sort."""
-    if n > 24 and width <= 32:
-        low = np.uint64(0xFFFFFFFF)
+    A stable least-significant-digit radix sort on 8-bit digits of the key, so equal keys keep
+    their index order; a digit that all n keys share is skipped. Up to _RANK_SORT_MAX pairs are
+    placed by counting, for each, the pairs that rank before it."""
+    if n <= _RANK_SORT_MAX:
         for i in range(n):
-            tk[i] = (keys[i] << np.uint64(32)) | (low - np.uint64(idx[i]))
-        tk[:n].sort()
-        for i in range(n):
-            packed = tk[n - 1 - i]
-            keys[i] = packed >> np.uint64(32)
-            idx[i] = np.int64(low - (packed & low))
+            x = keys[i]
+            rank = 0
+            for j in range(i):
+                rank += np.int64(keys[j] >= x)
+            for j in range(i + 1, n):
+                rank += np.int64(keys[j] > x)
+            tk[rank] = x
+            ti[rank] = idx[i]
+        keys[:n] = tk[:n]
+        idx[:n] = ti[:n]
         return
-    if n <= 24:
-        for i in range(1, n):
-            kx = keys[i]
-            ix = idx[i]
-            j = i
-            while j > 0 and _before(kx, ix, keys[j - 1], idx[j - 1]):
-                keys[j] = keys[j - 1]
-                idx[j] = idx[j - 1]
-                j -= 1
-            keys[j] = kx
-            idx[j] = ix
-        return
+    ndig = width // 8
+    digits[:ndig * 256] = 0
+    for i in range(n):
+        x = keys[i]
+        for d in range(ndig):
+            digits[d * 256 + np.int64((x >> np.uint64(8 * d)) & np.uint64(255))] += 1
     src_k, src_i, dst_k, dst_i = keys, idx, tk, ti
-    width = 1
     swapped = False
-    while width < n:
-        lo = 0
-        while lo < n:
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
-            a, b, o = lo, mid, lo
-            while a < mid and b < hi:
-                if _before(src_k[b], src_i[b], src_k[a], src_i[a]):
-                    dst_k[o] = src_k[b]
-                    dst_i[o] = src_i[b]
-                    b += 1
-                else:
-                    dst_k[o] = src_k[a]
-                    dst_i[o] = src_i[a]
-                    a += 1
-                o += 1
-            while a < mid:
-                dst_k[o] = src_k[a]
-                dst_i[o] = src_i[a]
-                a += 1
-                o += 1
-            while b < hi:
-                dst_k[o] = src_k[b]
-                dst_i[o] = src_i[b]
-                b += 1
-                o += 1
-            lo = hi
+    for d in range(ndig):
+        base = d * 256
+        ushift = np.uint64(8 * d)
+        if digits[base + np.int64((src_k[0] >> ushift) & np.uint64(255))] == n:
+            continue
+        # descending: bin 255 first
+        total = 0
+        for b in range(255, -1, -1):
+            c = digits[base + b]
+            digits[base + b] = total
+            total += c
+        for i in range(n):
+            x = src_k[i]
+            b = base + np.int64((x >> ushift) & np.uint64(255))
+            p = digits[b]
+            digits[b] = p + 1
+            dst_k[p] = x
+            dst_i[p] = src_i[i]
         src_k, src_i, dst_k, dst_i = dst_k, dst_i, src_k, src_i
         swapped = not swapped
-        width *= 2
     if swapped:
         for i in range(n):
             keys[i] = tk[i]
@@ -186,36 +172,72 @@ def _queue_insert(src, off, j, end, k, kind, width, inf, flip, wk, wi, thr, lane
     return thr
 
 
+@njit(inline="always")
+def _block_max(src, at, m, kind, width, inf, flip):
+    """The largest key of the m elements from ``at`` (a vectorised max, one loop per kind).
+    Keys of up to 32 bits are computed in uint32, twice as many per vector as in uint64."""
+    if width > 32:
+        top = np.uint64(0)
+        if kind == KIND_FLOAT:
+            for t in range(m):
+                top = max(top, _float_key(src[np.uint64(at + t)], width, inf, flip))
+        else:
+            xor = _int_xor(kind, width, flip)
+            for t in range(m):
+                top = max(top, np.uint64(src[np.uint64(at + t)]) ^ xor)
+        return top
+    top32 = np.uint32(0)
+    if kind == KIND_FLOAT:
+        sign = np.uint32(1 << (width - 1))
+        low = np.uint32(sign - np.uint32(1))
+        nan = np.uint32(sign | low)
+        inf32 = np.uint32(inf)
+        flip32 = np.uint32(flip)
+        for t in range(m):
+            x = np.uint32(src[np.uint64(at + t)])
+            mag = np.uint32(x & low)
+            k = np.uint32(sign - mag) if (x & sign) != np.uint32(0) else np.uint32(sign + mag)
+            k = nan if mag > inf32 else k
+            top32 = max(top32, np.uint32(k ^ flip32))
+    else:
+        xor32 = np.uint32(_int_xor(kind, width, flip))
+        for t in range(m):
+            top32 = max(top32, np.uint32(np.uint32(src[np.uint64(at + t)]) ^ xor32))
+    return np.uint64(top32)
+
+
 @njit
 def _argmax(src, off, n, kind, width, inf, flip, wk, wi):
-    """k = 1: the largest key (a vectorised max), then the first column holding it."""
+    """k = 1: one pass of vectorised maxima over blocks of _ARG_BLOCK columns, remembering the
+    first block that raised the maximum; then the first column of that block holding it, found
+    lane by lane."""
     top = np.uint64(0)
-    if kind == KIND_FLOAT:
-        for t in range(n):
-            top = max(top, _float_key(src[np.uint64(off + t)], width, inf, flip))
-    else:
-        xor = _int_xor(kind, width, flip)
-        for t in range(n):
-            top = max(top, np.uint64(src[np.uint64(off + t)]) ^ xor)
+    at = 0
     j = 0
+    while j < n:
+        m = min(_ARG_BLOCK, n - j)
+        block_top = _block_max(src, off + j, m, kind, width, inf, flip)
+        if block_top > top:
+            top = block_top
+            at = j
+        j += m
     if top > np.uint64(0):
-        # the first lane with a key above top - 1, that is equal to top
-        while j + _LANE <= n and not _lane_beats(src, off + j, kind, width, inf, flip,
-                                                 top - np.uint64(1)):
-            j += _LANE
-        while _key(src[np.uint64(off + j)], kind, width, inf, flip) != top:
-            j += 1
+        while at + _LANE <= n and not _lane_beats(src, off + at, kind, width, inf, flip,
+                                                  top - np.uint64(1)):
+            at += _LANE
+    while _key(src[np.uint64(off + at)], kind, width, inf, flip) != top:
+        at += 1
     wk[0] = top
-    wi[0] = j
+    wi[0] = at
 
 
 @njit
-def _queue_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, lane):
+def _queue_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, lane, digits):
     """Filtered insertion queue: a sorted buffer of k; only keys beating the k-th enter."""
     _lane_keys(src, off, k, kind, width, inf, flip, wk)
     for j in range(k):
         wi[j] = j
-    _sort_pairs(wk, wi, k, width, tk, ti)
+    _sort_pairs(wk, wi, k, width, tk, ti, digits)
     thr = wk[k - 1]
     j = k
     while j + _LANE <= n:
@@ -227,74 +249,71 @@ def _queue_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, lane):
 
 
 @njit
-def _radix_threshold(keys, n, k, width, hist):
-    """(prefix, shift, need): the k largest of keys[:n] (ties by position) are those whose
-    ``key >> shift`` exceeds prefix, plus the first ``need`` whose ``key >> shift`` equals it.
-    Found with 8-bit digits from the highest bit in which the keys differ, stopping early when
-    the boundary digit holds exactly the keys still needed."""
-    # bits above the highest bit in which the keys differ are common: start below them
+def _radix_keep(keys, idx, n, k, width, hist, sk, si):
+    """Move the k largest of keys[:n] (ties by position) to keys[:k], idx[:k]; returns their
+    smallest key. sk, si are scratch of n. Equal keys keep their relative order.
+
+    Each round takes one digit (_FIRST_DIGIT_BITS bits, then 8) of the keys still undecided,
+    which all share the bits above it: a histogram finds the boundary digit, then one
+    branch-free pass moves the keys above it to the kept ones and those on it to the next round.
+    Rounds end when the undecided keys are exactly the ones still needed, or are all equal."""
     first = keys[0]
     diff = np.uint64(0)
+    high = first
     for i in range(n):
         diff |= keys[i] ^ first
-    shift = 0
-    while shift < width and (diff >> np.uint64(shift)) != np.uint64(0):
-        shift += 1
-    prefix = first >> np.uint64(shift) if shift < 64 else np.uint64(0)
+        high = max(high, keys[i])
+    top = 0
+    while top < width and (diff >> np.uint64(top)) != np.uint64(0):
+        top += 1
+    out = 0
+    cnt = n
     need = k
-    whole = True
-    while shift > 0:
-        step = min(8, shift)
-        top = shift
-        shift -= step
+    step = _FIRST_DIGIT_BITS
+    while top > 0 and cnt > need:
+        shift = max(top - step, 0)
         ushift = np.uint64(shift)
-        hist[:257] = 0
-        if whole:
-            for i in range(n):
-                hist[np.int64((keys[i] >> ushift) & np.uint64(255))] += 1
-        else:
-            utop = np.uint64(top)
-            for i in range(n):
-                # branch-free: keys outside the prefix count in the spare bin 256
-                x = keys[i]
-                digit = np.int64((x >> ushift) & np.uint64(255))
-                hist[digit if (x >> utop) == prefix else 256] += 1
-        whole = False
+        mask = np.uint64((1 << (top - shift)) - 1)
+        hist[:np.int64(mask) + 1] = 0
+        for i in range(out, out + cnt):
+            hist[np.int64((keys[i] >> ushift) & mask)] += 1
         above = 0
-        b = 255
+        # no undecided key has a digit above that of the largest
+        b = np.int64((high >> ushift) & mask) if step == _FIRST_DIGIT_BITS else np.int64(mask)
         while above + hist[b] < need:
             above += hist[b]
             b -= 1
-        need -= above
-        prefix = (prefix << np.uint64(step)) | np.uint64(b)
-        if hist[b] == need:
-            break
-    return prefix, shift, need
-
-
-@njit
-def _radix_keep(keys, idx, n, k, width, hist):
-    """Keep the k largest of keys[:n] in place, in their order; returns their smallest key."""
-    prefix, shift, need = _radix_threshold(keys, n, k, width, hist)
-    ushift = np.uint64(shift)
-    kept = 0
-    lowest = keys[0]
-    for i in range(n):
-        x = keys[i]
-        p = x >> ushift
-        if p > prefix or (p == prefix and need > 0):
-            if p == prefix:
-                need -= 1
+        step = 8
+        boundary = np.uint64(b)
+        kept = out
+        tied = 0
+        for i in range(out, out + cnt):
+            # every key is written to both places; only the matching one advances
+            x = keys[i]
+            j = idx[i]
+            digit = (x >> ushift) & mask
             keys[kept] = x
-            idx[kept] = idx[i]
-            kept += 1
-            lowest = min(lowest, x) if kept > 1 else x
+            idx[kept] = j
+            sk[tied] = x
+            si[tied] = j
+            kept += digit > boundary
+            tied += digit == boundary
+        keys[kept:kept + tied] = sk[:tied]
+        idx[kept:kept + tied] = si[:tied]
+        out = kept
+        cnt = tied
+        need -= above
+        top = shift
+    lowest = keys[0]
+    for i in range(k):
+        lowest = min(lowest, keys[i])
     return lowest
 
 
 @njit
-def _radix_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, hist, lane):
-    """Radix select over a buffer: keys beating the current k-th enter an index-ordered buffer
+def _radix_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, sk, si, hist, lane,
+                  digits):
+    """Radix select over a buffer: keys beating the current k-th enter a buffer
     of ``len(tk)``; a full buffer is cut back to its k largest by radix select; the k winners
     are sorted at the end. No O(k * n) cliff: each cut costs O(buffer) and frees >= k slots."""
     cap = len(tk)
@@ -305,7 +324,7 @@ def _radix_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, hist, 
     fill = m
     thr = np.uint64(0)
     if n > m:
-        thr = _radix_keep(tk, ti, fill, k, width, hist)
+        thr = _radix_keep(tk, ti, fill, k, width, hist, sk, si)
         fill = k
     j = m
     while j < n:
@@ -318,7 +337,7 @@ def _radix_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, hist, 
             x = lane[np.uint64(t - j)]
             if x > thr:
                 if fill == cap:
-                    thr = _radix_keep(tk, ti, fill, k, width, hist)
+                    thr = _radix_keep(tk, ti, fill, k, width, hist, sk, si)
                     fill = k
                     if x <= thr:
                         continue
@@ -327,10 +346,10 @@ def _radix_select(src, off, n, k, kind, width, inf, flip, wk, wi, tk, ti, hist, 
                 fill += 1
         j = end
     if fill > k:
-        _radix_keep(tk, ti, fill, k, width, hist)
+        _radix_keep(tk, ti, fill, k, width, hist, sk, si)
     wk[:k] = tk[:k]
     wi[:k] = ti[:k]
-    _sort_pairs(wk, wi, k, width, tk, ti)
+    _sort_pairs(wk, wi, k, width, tk, ti, digits)
 
 
 @njit(parallel=True, nogil=True, cache=True)
@@ -353,8 +372,12 @@ def _select_segments(src, nrows, row_stride, row_len, seg_len, k, kind, width, i
         cap = min(span, 4 * k + 1024) if alg == 1 else k
         tk = np.empty(cap + _PAD, np.uint64)[:cap]
         ti = np.empty(cap + _PAD, np.int64)[:cap]
-        hist = np.empty(257 + _PAD, np.int64)
+        scap = cap if alg == 1 else 0
+        sk = np.empty(scap + _PAD, np.uint64)[:scap]
+        si = np.empty(scap + _PAD, np.int64)[:scap]
+        hist = np.empty((1 << _FIRST_DIGIT_BITS) + _PAD, np.int64)
         lane = np.empty(_LANE + _PAD, np.uint64)
+        digits = np.empty(8 * 256 + _PAD, np.int64)
         for g in range(lo, hi):
             r = g // nseg
             s = g - r * nseg
@@ -366,10 +389,10 @@ def _select_segments(src, nrows, row_stride, row_len, seg_len, k, kind, width, i
                 _argmax(src, off, n, kind, width, inf, flip, wk, wi)
             elif kk > 0:
                 if alg == 0 or kk == n:
-                    _queue_select(src, off, n, kk, kind, width, inf, flip, wk, wi, tk, ti, lane)
+                    _queue_select(src, off, n, kk, kind, width, inf, flip, wk, wi, tk, ti, lane, digits)
                 else:
-                    _radix_select(src, off, n, kk, kind, width, inf, flip, wk, wi, tk, ti, hist,
-                                  lane)
+                    _radix_select(src, off, n, kk, kind, width, inf, flip, wk, wi, tk, ti, sk,
+                                  si, hist, lane, digits)
             for j in range(kk):
                 out_bits[g, j] = wk[j] if write_keys else src[np.uint64(off + wi[j])]
                 out_idx[g, j] = start + wi[j]
