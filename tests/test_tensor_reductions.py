@@ -48,6 +48,9 @@ def test_reductions_of_non_contiguous_views(device, rng, name):
 def test_reduction_result_dtypes(device, rng, name, dtype):
     need_dtypes(device, dtype)
     a = make(rng, (4, 5), dtype, low=0 if dtype == "uint8" else -3, high=4)
+    if name == "prod" and dtype == "float16":
+        # partial products past 65504 overflow or not depending on the order of multiplication
+        a = (a / 4).astype(np.float16)
     s, t = pair(a, device)
     same_as_torch(lambda m: getattr(s if m is st else t, name)())
     same_as_torch(lambda m: getattr(s if m is st else t, name)(1))
