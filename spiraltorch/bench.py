@@ -79,7 +79,7 @@ def _wait(tensors) -> None:
     """Block until the device has produced ``tensors`` (reads back one element of each)."""
     for t in tensors:
         if t.device.type != "cpu" and t.numel():
-            t.reshape(-1)[:1].numpy()
+            t.reshape(-1)[:1].cpu().numpy()
 
 
 def median_ms(fn, repeat: int) -> float:
@@ -206,8 +206,8 @@ def run_one(args) -> int:
     first_ms = (time.perf_counter() - start) * 1e3
     ms = median_ms(lambda: _wait(st.topk(x, args.k, largest=largest)), 5)
     ref_values, ref_indices = reference_topk(a, args.k, largest)
-    same = (np.array_equal(indices.numpy(), ref_indices)
-            and np.array_equal(values.numpy().view(np.uint8), ref_values.view(np.uint8)))
+    same = (np.array_equal(indices.cpu().numpy(), ref_indices)
+            and np.array_equal(values.cpu().numpy().view(np.uint8), ref_values.view(np.uint8)))
     print(f"topk rows={args.rows} cols={args.cols} k={args.k} {args.dtype} "
           f"{'smallest' if args.smallest else 'largest'} on {args.device}")
     print(f"time: {ms:.3f} ms (median of 5; first call {first_ms:.1f} ms, includes compiling)")
@@ -215,6 +215,6 @@ def run_one(args) -> int:
     if same:
         print("result: identical to the exact reference (values bit for bit, indices)")
         return 0
-    bad = np.argwhere(indices.numpy() != ref_indices)
+    bad = np.argwhere(indices.cpu().numpy() != ref_indices)
     print(f"result: DIFFERS from the exact reference at {len(bad)} positions, first {bad[:3].tolist()}")
     return 1
