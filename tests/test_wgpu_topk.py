@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import wgpu
 
+from spiraltorch import backends, heuristics
 from spiraltorch import dtypes as dt
 from spiraltorch.backends.wgpu import topk as wtopk
 from spiraltorch.backends.wgpu import views
@@ -264,3 +265,22 @@ def test_radix_path_for_small_k_when_filter_is_off(ctx):
         a = make_input(rng, dtype, 4, 300)
         for k in (2, 7, 64):
             check(ctx, a, from_numpy(ctx, a), k, True, True, choice)
+
+
+def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
+    be = backends.get("wgpu")
+    rng = np.random.default_rng()
+    a = rng.integers(-20, 20, size=(37, 1000)).astype(np.float32)
+    a[3, 5] = np.nan
+    x = be.from_numpy(a)
+    monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # 4 rows a block
+    for largest in (True, False):
+        values, indices = be.topk(x, 50, largest, True, heuristics.choose("topk", 37, 1000, 50,
+                                                                          device="wgpu"))
+        want_values, want_indices = reference_topk(a, 50, largest)
+        np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
+        np.testing.assert_array_equal(be.to_numpy(values).view(np.uint32),
+                                      want_values.view(np.uint32))
+    monkeypatch.setattr(be.ctx, "binding_limit", 1024)
+    with pytest.raises(RuntimeError, match="4000 bytes"):
+        be.topk(x, 5, True, True, heuristics.choose("topk", 37, 1000, 5, device="wgpu"))

@@ -11,7 +11,7 @@ from ... import dtypes as dt
 from ..base import COMPARE_OPS, Backend
 from . import elementwise as ew
 from . import views
-from .array import WgpuArray
+from .array import WgpuArray, storage_itemsize
 from .device import get_context
 from .transfer import from_numpy, to_numpy
 
@@ -182,6 +182,8 @@ class WgpuBackend(Backend):
         return out
 
     def topk(self, x, k, largest, sorted, choice):
+        if x.buffer.size > self.ctx.binding_limit:
+            return self._topk_by_row_blocks(x, k, largest, sorted, choice)
         if x.dtype is dt.int64:
             # 64-bit keys: the exact (key, index) sort, then the first k of each row.
             from .sort import sort
@@ -190,6 +192,24 @@ class WgpuBackend(Backend):
             return self.slice(values, window), self.slice(indices, window)
         from .topk import topk
         return topk(self.ctx, x, k, largest, sorted, choice)
+
+    def _topk_by_row_blocks(self, x, k, largest, sorted, choice):
+        """TopK of an input larger than one storage binding: rows are independent, so each
+        block of rows that fits half a binding (pool buckets round sizes up) runs on a copy."""
+        rows, cols = x.shape
+        row_bytes = cols * storage_itemsize(x.dtype)
+        per_block = (self.ctx.binding_limit // 2) // max(row_bytes, 1)
+        if per_block == 0:
+            raise RuntimeError(
+                f"topk on wgpu: a row of {cols} {x.dtype.name} values ({row_bytes} bytes) does not "
+                f"fit half of the device's storage-binding limit ({self.ctx.binding_limit} bytes)")
+        values, indices = [], []
+        for start in range(0, rows, per_block):
+            window = ((start, min(rows, start + per_block), 1), (0, cols, 1))
+            v, i = self.topk(self.copy(self.slice(x, window)), k, largest, sorted, choice)
+            values.append(v)
+            indices.append(i)
+        return self.cat(values, 0), self.cat(indices, 0)
 
     def sort(self, x, dim, descending, stable):
         from .sort import sort
