@@ -521,3 +521,20 @@ def test_caps(be):
     assert caps.max_binding_size > 0 and caps.max_workgroup_size >= 256
     if "subgroup" in caps.extra["features"] and os.environ.get("SPIRAL_WGPU_SUBGROUPS") != "0":
         assert caps.subgroups and caps.subgroup_size in (4, 8, 16, 32, 64, 128)
+
+
+def test_reductions_past_the_binding_limit_run_in_blocks(be, monkeypatch):
+    rng = np.random.default_rng()
+    a = rng.standard_normal((50, 300)).astype(np.float32)
+    x = be.from_numpy(a)
+    monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # 6 rows a block
+    for op, fn in (("sum", np.sum), ("max", np.max), ("min", np.min)):
+        for axes in ((0,), (1,), (0, 1)):
+            for keepdim in (False, True):
+                got = be.to_numpy(be.reduce(op, x, axes, keepdim))
+                want = fn(a, axis=axes, keepdims=keepdim)
+                assert got.shape == want.shape, (op, axes, keepdim)
+                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    monkeypatch.setattr(be.ctx, "binding_limit", 1024)
+    with pytest.raises(RuntimeError, match="1200 bytes"):
+        be.reduce("sum", x, (0,), False)

@@ -5,6 +5,7 @@ context every kernel module launches through.
 """
 from __future__ import annotations
 
+import math
 import numpy as np
 
 from ... import dtypes as dt
@@ -137,7 +138,30 @@ class WgpuBackend(Backend):
 
     def reduce(self, op, x, axes, keepdim):
         from .reduce import reduce
+        if x.ndim and x.buffer.size > self.ctx.binding_limit:
+            return self._reduce_by_blocks(op, x, tuple(axes), keepdim)
         return reduce(self.ctx, op, x, axes, keepdim)
+
+    def _reduce_by_blocks(self, op, x, axes, keepdim):
+        """A reduction of an input larger than one storage binding: blocks along dim 0 that fit
+        half a binding reduce on copies, then (every reduction being associative) combine."""
+        slab = math.prod(x.shape[1:]) * storage_itemsize(x.dtype)
+        per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
+        if per_block == 0:
+            raise RuntimeError(
+                f"{op} on wgpu: one slice along dim 0 of shape {list(x.shape[1:])} ({slab} bytes) "
+                f"does not fit half of the device's storage-binding limit "
+                f"({self.ctx.binding_limit} bytes)")
+        rest = [(0, s, 1) for s in x.shape[1:]]
+        parts = [self.reduce(op, self.copy(self.slice(x, [(i, min(x.shape[0], i + per_block), 1)]
+                                                         + rest)), axes, True)
+                 for i in range(0, x.shape[0], per_block)]
+        out = self.cat(parts, 0)
+        if 0 in axes:
+            out = self.reduce(op, out, (0,), True)
+        if keepdim:
+            return out
+        return self.reshape(out, tuple(s for d, s in enumerate(out.shape) if d not in axes))
 
     def arg_reduce(self, op, x, axis, keepdim):
         from .reduce import arg_reduce
