@@ -538,3 +538,20 @@ def test_reductions_past_the_binding_limit_run_in_blocks(be, monkeypatch):
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="1200 bytes"):
         be.reduce("sum", x, (0,), False)
+
+
+def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
+    rng = np.random.default_rng()
+    a = rng.standard_normal((40, 100)).astype(np.float32)
+    b = rng.standard_normal((100, 7)).astype(np.float32)
+    a3 = rng.standard_normal((6, 20, 16)).astype(np.float32)
+    b3 = rng.standard_normal((6, 16, 5)).astype(np.float32)
+    xa, xb, xa3, xb3 = (be.from_numpy(v) for v in (a, b, a3, b3))
+    monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # a: 5 rows a block; a3: 1 batch a block
+    np.testing.assert_allclose(be.to_numpy(be.matmul(xa, xb)), a @ b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, xb3)), a3 @ b3, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, be.from_numpy(b3[0]))), a3 @ b3[0],
+                               rtol=1e-4, atol=1e-4)
+    monkeypatch.setattr(be.ctx, "binding_limit", 256)
+    with pytest.raises(RuntimeError, match="400 bytes"):
+        be.matmul(xa, xb)

@@ -169,7 +169,29 @@ class WgpuBackend(Backend):
 
     def matmul(self, a, b):
         from .matmul import matmul
+        if a.buffer.size > self.ctx.binding_limit and a.ndim >= b.ndim:
+            return self._matmul_by_blocks(a, b)
         return matmul(self.ctx, a, b)
+
+    def _matmul_by_blocks(self, a, b):
+        """a @ b for an ``a`` larger than one storage binding: blocks of a along dim 0 (its rows,
+        or its batches with b's matching ones) that fit half a binding, run on copies."""
+        slab = math.prod(a.shape[1:]) * storage_itemsize(a.dtype)
+        per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
+        if per_block == 0:
+            raise RuntimeError(
+                f"matmul on wgpu: one slice along dim 0 of the first operand, shape "
+                f"{list(a.shape[1:])} ({slab} bytes), does not fit half of the device's "
+                f"storage-binding limit ({self.ctx.binding_limit} bytes)")
+        paired = b.ndim == a.ndim > 2 and b.shape[0] == a.shape[0] > 1
+        parts = []
+        for i in range(0, a.shape[0], per_block):
+            stop = min(a.shape[0], i + per_block)
+            a_block = self.copy(self.slice(a, [(i, stop, 1)] + [(0, s, 1) for s in a.shape[1:]]))
+            b_block = self.slice(b, [(i, stop, 1)] + [(0, s, 1) for s in b.shape[1:]]) if paired \
+                else b
+            parts.append(self.matmul(a_block, b_block))
+        return self.cat(parts, 0)
 
     def gather(self, x, dim, index):
         from .indexing import gather
