@@ -143,19 +143,9 @@ class WgpuBackend(Backend):
         return reduce(self.ctx, op, x, axes, keepdim)
 
     def _reduce_by_blocks(self, op, x, axes, keepdim):
-        """A reduction of an input larger than one storage binding: blocks along dim 0 that fit
-        half a binding reduce on copies, then (every reduction being associative) combine."""
-        slab = math.prod(x.shape[1:]) * storage_itemsize(x.dtype)
-        per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
-        if per_block == 0:
-            raise RuntimeError(
-                f"{op} on wgpu: one slice along dim 0 of shape {list(x.shape[1:])} ({slab} bytes) "
-                f"does not fit half of the device's storage-binding limit "
-                f"({self.ctx.binding_limit} bytes)")
-        rest = [(0, s, 1) for s in x.shape[1:]]
-        parts = [self.reduce(op, self.copy(self.slice(x, [(i, min(x.shape[0], i + per_block), 1)]
-                                                         + rest)), axes, True)
-                 for i in range(0, x.shape[0], per_block)]
+        """A reduction of an input larger than one storage binding: blocks along dim 0 reduce
+        on their own, then (every reduction being associative) their results combine."""
+        parts = [self.reduce(op, block, axes, True) for block, _ in self._blocks(x, op)]
         out = self.cat(parts, 0)
         if 0 in axes:
             out = self.reduce(op, out, (0,), True)
@@ -175,22 +165,10 @@ class WgpuBackend(Backend):
 
     def _matmul_by_blocks(self, a, b):
         """a @ b for an ``a`` larger than one storage binding: blocks of a along dim 0 (its rows,
-        or its batches with b's matching ones) that fit half a binding, run on copies."""
-        slab = math.prod(a.shape[1:]) * storage_itemsize(a.dtype)
-        per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
-        if per_block == 0:
-            raise RuntimeError(
-                f"matmul on wgpu: one slice along dim 0 of the first operand, shape "
-                f"{list(a.shape[1:])} ({slab} bytes), does not fit half of the device's "
-                f"storage-binding limit ({self.ctx.binding_limit} bytes)")
+        or its batches with b's matching ones)."""
         paired = b.ndim == a.ndim > 2 and b.shape[0] == a.shape[0] > 1
-        parts = []
-        for i in range(0, a.shape[0], per_block):
-            stop = min(a.shape[0], i + per_block)
-            a_block = self.copy(self.slice(a, [(i, stop, 1)] + [(0, s, 1) for s in a.shape[1:]]))
-            b_block = self.slice(b, [(i, stop, 1)] + [(0, s, 1) for s in b.shape[1:]]) if paired \
-                else b
-            parts.append(self.matmul(a_block, b_block))
+        parts = [self.matmul(block, self._rows(b, rows) if paired else b)
+                 for block, rows in self._blocks(a, "matmul")]
         return self.cat(parts, 0)
 
     def gather(self, x, dim, index):
@@ -240,22 +218,31 @@ class WgpuBackend(Backend):
         return topk(self.ctx, x, k, largest, sorted, choice)
 
     def _topk_by_row_blocks(self, x, k, largest, sorted, choice):
-        """TopK of an input larger than one storage binding: rows are independent, so each
-        block of rows that fits half a binding (pool buckets round sizes up) runs on a copy."""
-        rows, cols = x.shape
-        row_bytes = cols * storage_itemsize(x.dtype)
-        per_block = (self.ctx.binding_limit // 2) // max(row_bytes, 1)
-        if per_block == 0:
-            raise RuntimeError(
-                f"topk on wgpu: a row of {cols} {x.dtype.name} values ({row_bytes} bytes) does not "
-                f"fit half of the device's storage-binding limit ({self.ctx.binding_limit} bytes)")
+        """TopK of an input larger than one storage binding: rows are independent."""
         values, indices = [], []
-        for start in range(0, rows, per_block):
-            window = ((start, min(rows, start + per_block), 1), (0, cols, 1))
-            v, i = self.topk(self.copy(self.slice(x, window)), k, largest, sorted, choice)
+        for block, _ in self._blocks(x, "topk"):
+            v, i = self.topk(block, k, largest, sorted, choice)
             values.append(v)
             indices.append(i)
         return self.cat(values, 0), self.cat(indices, 0)
+
+    def _rows(self, x, rows):
+        """The view x[rows.start:rows.stop] along dim 0."""
+        return self.slice(x, [(rows.start, rows.stop, 1)] + [(0, s, 1) for s in x.shape[1:]])
+
+    def _blocks(self, x, op):
+        """(copy of a block of x along dim 0, its range) for blocks that fit half a storage
+        binding each (pool buckets round sizes up): how ops on arrays past one binding run."""
+        slab = math.prod(x.shape[1:]) * storage_itemsize(x.dtype)
+        per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
+        if per_block == 0:
+            raise RuntimeError(
+                f"{op} on wgpu: one slice along dim 0 of shape {list(x.shape[1:])} ({slab} bytes) "
+                f"does not fit half of the device's storage-binding limit "
+                f"({self.ctx.binding_limit} bytes)")
+        for start in range(0, x.shape[0], per_block):
+            rows = range(start, min(x.shape[0], start + per_block))
+            yield self.copy(self._rows(x, rows)), rows
 
     def sort(self, x, dim, descending, stable):
         from .sort import sort
