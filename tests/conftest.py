@@ -255,3 +255,16 @@ def view_pair(rng, shape, dtype="float32", kind="contiguous", device="cpu", **ma
         s, t = pair(make(rng, (1,) + shape[1:], dtype, **make_kw), device)
         return s.expand(shape), t.expand(shape)
     return pair(make(rng, shape, dtype, **make_kw), device)
+
+
+@pytest.fixture
+def clean_heuristics(monkeypatch, tmp_path):
+    """No user program or table leaks in; the table folder is an empty temporary one."""
+    from spiraltorch import heuristics
+
+    monkeypatch.delenv("SPIRAL_HEUR_K", raising=False)
+    monkeypatch.delenv("SPIRAL_HEUR_TABLE", raising=False)
+    monkeypatch.setenv("SPIRAL_TABLE_DIR", str(tmp_path / "tables"))
+    heuristics.reload()
+    yield
+    heuristics.reload()

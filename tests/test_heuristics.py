@@ -14,15 +14,7 @@ from spiraltorch.heuristics import Choice, Table, commands, save_table
 OP = "topk"
 
 
-@pytest.fixture(autouse=True)
-def clean_heuristics(monkeypatch, tmp_path):
-    """No user program or table leaks in; the table folder is an empty temporary one."""
-    monkeypatch.delenv("SPIRAL_HEUR_K", raising=False)
-    monkeypatch.delenv("SPIRAL_HEUR_TABLE", raising=False)
-    monkeypatch.setenv("SPIRAL_TABLE_DIR", str(tmp_path / "tables"))
-    heuristics.reload()
-    yield
-    heuristics.reload()
+pytestmark = pytest.mark.usefixtures("clean_heuristics")
 
 
 def cpu_table(choice: dict, rule=None, at=(10.0, 15.0, 3.0)) -> Table:

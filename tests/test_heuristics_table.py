@@ -14,14 +14,7 @@ from spiraltorch.heuristics import Center, Table, feature_point, load_table, sav
 OP = "topk"
 
 
-@pytest.fixture(autouse=True)
-def clean_heuristics(monkeypatch, tmp_path):
-    monkeypatch.delenv("SPIRAL_HEUR_K", raising=False)
-    monkeypatch.delenv("SPIRAL_HEUR_TABLE", raising=False)
-    monkeypatch.setenv("SPIRAL_TABLE_DIR", str(tmp_path / "tables"))
-    heuristics.reload()
-    yield
-    heuristics.reload()
+pytestmark = pytest.mark.usefixtures("clean_heuristics")
 
 
 def good_table(identity=None) -> dict:

@@ -11,14 +11,7 @@ from spiraltorch import backends, heuristics
 from topk_reference import reference_topk
 
 
-@pytest.fixture(autouse=True)
-def clean_heuristics(monkeypatch, tmp_path):
-    monkeypatch.delenv("SPIRAL_HEUR_K", raising=False)
-    monkeypatch.delenv("SPIRAL_HEUR_TABLE", raising=False)
-    monkeypatch.setenv("SPIRAL_TABLE_DIR", str(tmp_path / "tables"))
-    heuristics.reload()
-    yield
-    heuristics.reload()
+pytestmark = pytest.mark.usefixtures("clean_heuristics")
 
 
 @pytest.fixture
