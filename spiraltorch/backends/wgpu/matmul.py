@@ -50,7 +50,8 @@ def matmul(ctx, a: WgpuArray, b: WgpuArray) -> WgpuArray:
                           *_pack(bshape), *_pack(a_bs), *_pack(b_bs))
     if a.dtype.name in _INT:
         zero, mad, store = _INT[a.dtype.name]
-        src = (load_wgsl("matmul_int.wgsl").replace("$T", STORE_T[a.dtype.name])
+        src = (load_wgsl("matmul_int.wgsl").replace("$COMMON", load_wgsl("matmul_common.wgsl"))
+               .replace("$T", STORE_T[a.dtype.name])
                .replace("$LIB", load_wgsl("scalar_lib.wgsl")).replace("$ZERO", zero)
                .replace("$MAD", mad).replace("$STORE", store))
         ctx.dispatch(ctx.pipeline(f"matmul {a.dtype.name}", src),
@@ -59,7 +60,8 @@ def matmul(ctx, a: WgpuArray, b: WgpuArray) -> WgpuArray:
     t = "f16" if a.dtype is dt.float16 else "f32"
     tile = 128 if m >= 128 and n >= 128 else 64
     name = "matmul_large.wgsl" if tile == 128 else "matmul.wgsl"
-    src = load_wgsl(name).replace("$ENABLE", "enable f16;" if t == "f16" else "").replace("$T", t)
+    src = (load_wgsl(name).replace("$COMMON", load_wgsl("matmul_common.wgsl"))
+           .replace("$ENABLE", "enable f16;" if t == "f16" else "").replace("$T", t))
     pipe = ctx.pipeline(f"matmul {tile}x{tile} {t}", src)
     if -(-m // tile) > MAX_GROUPS:
         raise RuntimeError(f"matmul on wgpu takes at most {MAX_GROUPS * tile} rows, got {m}")

@@ -2,45 +2,16 @@
 // A workgroup computes a 64x64 tile of C; each of its 256 invocations a 4x4 block, stepping
 // through K in slices of 16 staged in workgroup memory (8 KiB).
 $ENABLE
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    nb: u32,  // batch rank
-    a_off: u32,
-    a_rs: u32,
-    a_cs: u32,
-    b_off: u32,
-    b_rs: u32,
-    b_cs: u32,
-    pad0: u32,
-    pad1: u32,
-    bshape: array<vec4<u32>, 2>,
-    a_bs: array<vec4<u32>, 2>,
-    b_bs: array<vec4<u32>, 2>,
-}
-
-@group(0) @binding(0) var<storage, read_write> c: array<$T>;
-@group(0) @binding(1) var<storage, read> a: array<$T>;
-@group(0) @binding(2) var<storage, read> b: array<$T>;
-@group(0) @binding(3) var<uniform> p: Params;
+$COMMON
 
 var<workgroup> a_tile: array<f32, 1024>;  // [k][m]
 var<workgroup> b_tile: array<f32, 1024>;  // [k][n]
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    var rem = wid.z;
-    var a_base = p.a_off;
-    var b_base = p.b_off;
-    for (var d = p.nb; d > 0u; d--) {
-        let e = d - 1u;
-        let size = p.bshape[e / 4u][e % 4u];
-        let i = rem % size;
-        rem = rem / size;
-        a_base += i * p.a_bs[e / 4u][e % 4u];
-        b_base += i * p.b_bs[e / 4u][e % 4u];
-    }
+    let bases = batch_bases(wid.z);
+    let a_base = bases.x;
+    let b_base = bases.y;
     let row0 = wid.y * 64u;
     let col0 = wid.x * 64u;
     let tx = lid % 16u;
