@@ -116,6 +116,24 @@ def test_large_k_sorts_across_dispatches(ctx, dtype, choice):
     check(ctx, a, x, 5000, False, True, choice)
 
 
+def test_candidates_merge_over_several_levels(ctx):
+    """Many short chunks: the candidates are merged in groups of MERGE_FANIN segments, level
+    after level, on the radix and the filtered paths."""
+    rng = np.random.default_rng()
+    for dtype in ("float32", "float16"):
+        a = make_input(rng, dtype, 3, 9000)
+        x = from_numpy(ctx, a)
+        for fq in (0, 1):
+            choice = Choice(u2=1, wg=32, kl=2, ch=40, extra=(("sg", 1), ("fq", fq)))
+            for k in (2, 5, 33):
+                launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+                passes = sum(1 for p, *_ in launch._steps if "sort" not in p.label
+                             and "emit" not in p.label)
+                launch.release()
+                assert passes >= 3, (k, passes)
+                check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
+
+
 def test_more_rows_than_one_grid_dimension(ctx):
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 70000, 3)
@@ -236,6 +254,23 @@ def test_filter_path_unaligned_half_rows(ctx):
         check(ctx, base[:, 1:1200], x, 33, True, True, choice)
         check(ctx, base[:, 1:1200], x, 1, bool(rng.integers(0, 2)), True, choice)
         check(ctx, base[:, 1:1200], x, 128, False, False, choice)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
+def test_word_reads_with_every_head_and_tail(ctx, dtype):
+    """Segments starting and ending at every position within a 16-byte word: the unaligned
+    head and tail are read element by element around the word-read body, on every path."""
+    rng = np.random.default_rng()
+    base = make_input(rng, dtype, 3, 203)
+    x = from_numpy(ctx, base)
+    paths = [Choice(u2=0, wg=32, kl=2, extra=(("sg", 1), ("fq", fq))) for fq in (0, 1)]
+    paths.append(Choice(u2=1, wg=32, kl=1, ch=40, extra=(("sg", 0),)))
+    for lo in range(9):
+        hi = 203 - int(rng.integers(0, 9))
+        window = views.slice_view(x, [(0, 3, 1), (lo, hi, 1)])
+        for choice in paths:
+            for k in (1, 5, 60):
+                check(ctx, base[:, lo:hi], window, k, bool(rng.integers(0, 2)), True, choice)
 
 
 def test_filter_path_chosen_by_segment_length(ctx):

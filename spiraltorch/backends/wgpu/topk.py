@@ -5,10 +5,11 @@ ranked by larger key, then lower index, which is a total order: the result is th
 Choice, bit for bit. A call runs these dispatches, in order:
 
 1. ``select`` (one workgroup per row, ``u2=0``), or ``select`` per chunk of ``ch`` columns writing
-   k candidates each followed by ``select`` over the candidates (``u2=1``). The selection is a
-   radix select with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is
-   a workgroup maximum. ``kl`` is the number of consecutive elements each invocation handles
-   per sweep of the row.
+   k candidates each followed by merges (``u2=1``): ``select`` over groups of MERGE_FANIN
+   candidate segments until one group is left, then over that. The selection is a radix select
+   with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
+   maximum. ``kl`` is the number of units (16-byte words of a contiguous row, else single
+   elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
    steps in between.
@@ -39,11 +40,13 @@ from .array import WgpuArray, storage_itemsize
 from .device import grid, load_wgsl
 from .views import contiguous
 
+MERGE_FANIN = 16  # candidate segments of k pairs one merge workgroup takes
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_WG = 256
 EMIT_WG = 256
 FILTER_CAP = 1024  # (key, index) pairs buffered by ``filter`` (CAP in topk_filter.wgsl)
-FILTER_KL_MAX = 8
+FILTER_KL_MAX = 4
+SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 # Where ``filter`` beat radix select (H100, Vulkan): k <= FILTER_ANY_LEN_K, or any k on segments
 # of FILTER_MIN_SEG or more or of at most half its buffer (one sort); on segments up to
@@ -66,10 +69,12 @@ _KEY_FORMATS = {
 }
 
 _SELECT_FILES = {
-    False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
-    True: ("topk_select_sg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_select.wgsl"),
+    False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
+            "topk_select.wgsl"),
+    True: ("topk_select_sg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
+           "topk_select.wgsl"),
 }
-_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_filter.wgsl")
+_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
@@ -115,7 +120,7 @@ class Layout:
 def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     """Clamp ``choice`` to legal values for (cols, k) on this device; never changes results."""
     wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
-    kl = _pow2_in(choice.kl, 1, 64)
+    kl = _pow2_in(choice.kl, 1, SELECT_KL_MAX)
     ch = int(choice.ch)
     if ch <= 0 and int(choice.cr) > 1:
         ch = math.ceil(cols / int(choice.cr))
@@ -143,14 +148,6 @@ def use_filter(fq, seg_len: int, nseg: int, k: int, wg: int) -> bool:
     if seg_len <= FILTER_SHORT_SEG:
         return fits and wg >= FILTER_SHORT_WG
     return fits or seg_len >= FILTER_MIN_SEG
-
-
-def filter_kl(plan: Layout, k: int, elems_per_unit: int) -> int:
-    """Units per invocation per sweep of ``filter``: a whole sweep must fit beside k kept pairs."""
-    kl = min(plan.kl, FILTER_KL_MAX)
-    while kl > 1 and plan.wg * kl * elems_per_unit + k > FILTER_CAP:
-        kl //= 2
-    return kl
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
@@ -196,21 +193,24 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
-        select = {"WG": plan.wg, "KL": plan.kl}
         pairs = self._buffer(rows * plan.slots * 8)
-        if plan.filtered:
-            self._filter(x.buffer, pairs, geometry, 2 if elem_bits == 16 else 1)
-        elif plan.two_pass:
-            cand_slots = plan.nseg * k
-            cand = self._buffer(rows * cand_slots * 8)
-            self._select([x.buffer, cand], dict(select, PAIRS=0), rows * plan.nseg,
-                         dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
-            self._select([cand, pairs], dict(select, PAIRS=1), rows,
-                         dict(geometry, seg_len=cand_slots, nseg=1, out_slots=plan.slots,
-                              in_slots=cand_slots))
+        if plan.two_pass:
+            slots = plan.nseg * k
+            cand = self._buffer(rows * slots * 8)
+            self._pass(x.buffer, cand, False, rows * plan.nseg,
+                       dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
+            while slots > MERGE_FANIN * k:
+                nseg = math.ceil(slots / (MERGE_FANIN * k))
+                merged = self._buffer(rows * nseg * k * 8)
+                self._pass(cand, merged, True, rows * nseg,
+                           dict(geometry, seg_len=MERGE_FANIN * k, nseg=nseg, out_slots=k,
+                                in_slots=slots))
+                cand, slots = merged, nseg * k
+            self._pass(cand, pairs, True, rows,
+                       dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))
         else:
-            self._select([x.buffer, pairs], dict(select, PAIRS=0), rows,
-                         dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
+            self._pass(x.buffer, pairs, False, rows,
+                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         if sorted and k > 1 and not plan.filtered:
             self._sort(pairs, rows, plan.slots)
         words = math.ceil(rows * k * elem_bits / 32)
@@ -227,26 +227,18 @@ class TopkLaunch:
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
 
-    def _select(self, buffers, constants, groups, params):
-        sg = self.plan.subgroups
-        self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg], constants,
-                  buffers, groups, params)
-
-    def _filter(self, src, pairs, geometry, elems_per_unit):
-        plan, rows, k = self.plan, self.rows, self.k
-        first = {"WG": plan.wg, "KL": filter_kl(plan, k, elems_per_unit), "PAIRS": 0}
-        if plan.two_pass:
-            cand_slots = plan.nseg * k
-            cand = self._buffer(rows * cand_slots * 8)
-            self._add("topk filter", _FILTER_FILES, first, [src, cand], rows * plan.nseg,
-                      dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
-            merge = {"WG": plan.wg, "KL": filter_kl(plan, k, 1), "PAIRS": 1}
-            self._add("topk filter", _FILTER_FILES, merge, [cand, pairs], rows,
-                      dict(geometry, seg_len=cand_slots, nseg=1, out_slots=plan.slots,
-                           in_slots=cand_slots))
+    def _pass(self, src, dst, pairs: bool, groups: int, params) -> None:
+        """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
+        candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst``."""
+        plan = self.plan
+        if plan.filtered:
+            consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs)}
+            self._add("topk filter", _FILTER_FILES, consts, [src, src, dst], groups, params)
         else:
-            self._add("topk filter", _FILTER_FILES, first, [src, pairs], rows,
-                      dict(geometry, seg_len=self.cols, nseg=1, out_slots=plan.slots))
+            sg = plan.subgroups
+            self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
+                      {"WG": plan.wg, "KL": plan.kl, "PAIRS": int(pairs)}, [src, src, dst],
+                      groups, params)
 
     def _sort(self, pairs, rows, n):
         block = min(_next_pow2(rows * n), SORT_BLOCK)

@@ -1,32 +1,34 @@
 // TopK selection of one segment for small k by a filtered candidate buffer, in one read.
 //
-// The workgroup streams its segment in sweeps of WG * KL units (a unit is one element, or two
-// 16-bit elements of one u32 word when the row is packed and aligned). An element enters the
-// workgroup-memory buffer when it ranks before the current threshold, the k-th best pair kept
-// so far; before a sweep that could overflow the buffer (and once the buffer is half full, to
-// have a threshold early), a bitonic sort keeps only the best k and raises the threshold. Pairs
-// compare by the total (key, index) order, so the buffer always holds the top k of everything
-// read and the result is exact. The output is the top k in rank
-// order (best first), so no later sort is needed; unused slots are padded with (0, NONE).
+// The workgroup streams its segment in sweeps of WG * KL units (topk_units.wgsl). An element
+// enters the workgroup-memory buffer when it ranks before the current threshold, the k-th best
+// pair kept so far. When a sweep finds the buffer full, a bitonic sort keeps only the best k,
+// which raises the threshold, and the elements that found no room are offered again (their
+// units are read again; each invocation remembers which of its elements are still pending).
+// Pairs compare by the total (key, index) order, so the buffer always holds the top k of
+// everything read and the result is exact. The output is the top k in rank order (best first),
+// so no later sort is needed; unused slots are padded with (0, NONE).
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
 // Workgroup memory: 8 KiB of buffer and a few words, within the 16 KiB default.
-// The host keeps WG * KL * (units' elements) + k <= CAP so a sweep always fits.
 
 override WG: u32 = 256u;
 override KL: u32 = 1u;       // units per invocation per sweep (at most KL_MAX)
 override PAIRS: bool = false;
 
 const CAP: u32 = 1024u;
-const KL_MAX: u32 = 8u;
+const KL_MAX: u32 = 4u;      // KL_MAX * UNIT_MAX pending bits fit one u32
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(3) var<uniform> prm: Params;
 
 var<workgroup> c_key: array<u32, CAP>;
 var<workgroup> c_idx: array<u32, CAP>;
-var<workgroup> c_count: atomic<u32>;
+var<workgroup> c_count: atomic<u32>;  // counts every attempt: above CAP means some found no room
 var<workgroup> w_count: u32;
+var<private> have_thr: bool;
+var<private> thr: vec2<u32>;
 
 // Bitonic sort of the first `m` (a power of two) buffer slots, best first. Distances are powers
 // of two, so slot arithmetic is masks and shifts.
@@ -50,7 +52,8 @@ fn sort_buffer(lid: u32, m: u32) {
     }
 }
 
-// Sorts the `count` buffered pairs and keeps the best k; returns how many are kept.
+// Sorts the `count` (<= CAP) buffered pairs, keeps the best k and sets the threshold once k are
+// kept; returns how many are kept.
 fn shrink(lid: u32, count: u32) -> u32 {
     var m = 1u;
     while m < count {
@@ -67,54 +70,87 @@ fn shrink(lid: u32, count: u32) -> u32 {
         atomicStore(&c_count, kept);
     }
     workgroupBarrier();
+    if kept == prm.k {
+        have_thr = true;
+        thr = vec2<u32>(c_key[kept - 1u], c_idx[kept - 1u]);
+    }
+    workgroupBarrier();
     return kept;
 }
 
-fn offer(e: vec2<u32>, have_thr: bool, thr: vec2<u32>) {
-    if e.y != NONE && (!have_thr || ranks_before(e, thr)) {
-        let at = atomicAdd(&c_count, 1u);
+fn beats(e: vec2<u32>) -> bool {
+    return !have_thr || ranks_before(e, thr);
+}
+
+// Buffers `e`; false when the buffer is full.
+fn store(e: vec2<u32>) -> bool {
+    let at = atomicAdd(&c_count, 1u);
+    if at < CAP {
         c_key[at] = e.x;
         c_idx[at] = e.y;
+        return true;
     }
+    return false;
 }
 
-// The raw load of unit `u` of the segment: a (key, index) pair, a packed word, or the bits of
-// one element; out-of-segment units read as empty.
-fn load_unit(row: u32, start: u32, n: u32, u: u32, packed: bool) -> vec2<u32> {
-    if PAIRS {
-        if u < n {
-            let a = 2u * (row * prm.in_slots + start + u);
-            return vec2<u32>(src[a], src[a + 1u]);
-        }
-        return vec2<u32>(0u, NONE);
+// The buffer's attempt count once every invocation has offered its elements.
+fn settle(lid: u32) -> u32 {
+    workgroupBarrier();
+    if lid == 0u {
+        w_count = atomicLoad(&c_count);
     }
-    if packed {
-        if 2u * u < n {
-            return vec2<u32>(src[(prm.offset + row * prm.row_stride + start) / 2u + u], 0u);
-        }
-        return vec2<u32>(0u, NONE);
-    }
-    if u < n {
-        return vec2<u32>(read_bits(prm.offset + row * prm.row_stride + (start + u) * prm.col_stride),
-                         0u);
-    }
-    return vec2<u32>(0u, NONE);
+    return workgroupUniformLoad(&w_count);
 }
 
-fn offer_unit(v: vec2<u32>, start: u32, n: u32, u: u32, packed: bool, have_thr: bool,
-              thr: vec2<u32>) {
-    if v.y == NONE {
-        return;
+// Offers one element; returns `bit` when it beat the threshold but found no room.
+fn offer(key: u32, col: u32, live: bool, bit: u32) -> u32 {
+    let e = vec2<u32>(key, col);
+    if live && beats(e) && !store(e) {
+        return bit;
     }
-    if PAIRS {
-        offer(v, have_thr, thr);
-    } else if packed {
-        offer(vec2<u32>(key_of(v.x & 0xffffu), start + 2u * u), have_thr, thr);
-        if 2u * u + 1u < n {
-            offer(vec2<u32>(key_of(v.x >> 16u), start + 2u * u + 1u), have_thr, thr);
+    return 0u;
+}
+
+// Offers the `live` leading keys of a quad (columns col..col+3) whose bits in `want` are set;
+// returns the bits (bit0 << element) of those that found no room.
+fn offer_quad(keys: vec4<u32>, col: u32, live: u32, want: u32, bit0: u32) -> u32 {
+    return offer(keys.x, col, live > 0u && (want & bit0) != 0u, bit0)
+        | offer(keys.y, col + 1u, live > 1u && (want & (bit0 << 1u)) != 0u, bit0 << 1u)
+        | offer(keys.z, col + 2u, live > 2u && (want & (bit0 << 2u)) != 0u, bit0 << 2u)
+        | offer(keys.w, col + 3u, live > 3u && (want & (bit0 << 3u)) != 0u, bit0 << 3u);
+}
+
+// Offers the elements of unit u whose bits (UNIT_MAX per unit, from bit0) are set in `want`.
+fn offer_unit(s: Segment, mode: u32, u: u32, want: u32, bit0: u32) -> u32 {
+    let un = load_unit(s, mode, u);
+    return offer_quad(un.lo, un.col, quad_live(un.n, 0u), want, bit0)
+        | offer_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), want, bit0 << 4u);
+}
+
+// Offers every element of `units` units of the segment in mode `mode`. Invocation lid takes
+// units base + j * WG + lid of each sweep; `pending` has a bit per element without room.
+fn filter_units(lid: u32, s: Segment, mode: u32, units: u32) {
+    for (var base = 0u; base < units; base += WG * KL) {
+        var pending = 0u;
+        for (var j = 0u; j < KL; j++) {
+            let u = base + j * WG + lid;
+            if u < units {
+                pending |= offer_unit(s, mode, u, 0xffffffffu, 1u << (j * UNIT_MAX));
+            }
         }
-    } else {
-        offer(vec2<u32>(key_of(v.x), start + u), have_thr, thr);
+        var count = settle(lid);
+        while count > CAP {
+            shrink(lid, CAP);
+            for (var j = 0u; j < KL; j++) {
+                let bit0 = 1u << (j * UNIT_MAX);
+                let mine = pending & (bit0 * 0xffu);
+                if mine != 0u {
+                    pending = (pending & ~mine) | offer_unit(s, mode, base + j * WG + lid, mine,
+                                                             bit0);
+                }
+            }
+            count = settle(lid);
+        }
     }
 }
 
@@ -129,47 +165,17 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let seg = group % prm.nseg;
     let start = seg * prm.seg_len;
     let total = select(prm.cols, prm.in_slots, PAIRS);
-    let n = min(prm.seg_len, total - start);
+    let s = segment_of(row, start, min(prm.seg_len, total - start));
     let out_base = group * prm.out_slots;
-    let packed = !PAIRS && prm.elem_bits == 16u && prm.col_stride == 1u
-        && (prm.offset + row * prm.row_stride + start) % 2u == 0u;
-    let per = select(1u, 2u, packed);
-    let units = (n + per - 1u) / per;
-    let sweep = WG * KL;
 
     if lid == 0u {
         atomicStore(&c_count, 0u);
     }
+    have_thr = false;
     workgroupBarrier();
-    var count = 0u;
-    var have_thr = false;
-    var thr = vec2<u32>(0u, NONE);
-    var cur: array<vec2<u32>, KL_MAX>;
-    var nxt: array<vec2<u32>, KL_MAX>;
-    for (var j = 0u; j < KL; j++) {
-        cur[j] = load_unit(row, start, n, j * WG + lid, packed);
-    }
-    for (var base = 0u; base < units; base += sweep) {
-        // Loads of the next sweep are in flight while this one is filtered.
-        for (var j = 0u; j < KL; j++) {
-            nxt[j] = load_unit(row, start, n, base + sweep + j * WG + lid, packed);
-        }
-        if count + sweep * per > CAP || (!have_thr && count >= CAP / 2u) {
-            count = shrink(lid, count);
-            have_thr = count == prm.k;
-            thr = vec2<u32>(c_key[prm.k - 1u], c_idx[prm.k - 1u]);
-        }
-        for (var j = 0u; j < KL; j++) {
-            offer_unit(cur[j], start, n, base + j * WG + lid, packed, have_thr, thr);
-            cur[j] = nxt[j];
-        }
-        workgroupBarrier();
-        if lid == 0u {
-            w_count = atomicLoad(&c_count);
-        }
-        count = workgroupUniformLoad(&w_count);
-    }
-    count = shrink(lid, count);
+    filter_units(lid, s, s.word_mode, word_units(s));
+    filter_units(lid, s, single_mode(), single_units(s));
+    let count = shrink(lid, settle(lid));
     for (var q = lid; q < prm.out_slots; q += WG) {
         var pair = vec2<u32>(0u, NONE);
         if q < count {

@@ -20,16 +20,17 @@ fn read_bits(lin: u32) -> u32 {
     return (word >> ((lin % per) * prm.elem_bits)) & (0xffffffffu >> (32u - prm.elem_bits));
 }
 
-fn key_of(raw: u32) -> u32 {
-    let mask = key_mask();
+// Keys of four raw elements at once (vector operations: one pass of selects for four keys).
+fn keys4(raw: vec4<u32>) -> vec4<u32> {
+    let mask = vec4<u32>(key_mask());
     let bits = raw & mask;
-    let sign = 1u << (prm.key_bits - 1u);
+    let sign = vec4<u32>(1u << (prm.key_bits - 1u));
     var key = bits;
     if prm.kind == 0u {
-        let inf = select(0x7c00u, 0x7f800000u, prm.key_bits == 32u);
+        let inf = vec4<u32>(select(0x7c00u, 0x7f800000u, prm.key_bits == 32u));
         let mag = bits & (sign - 1u);
-        key = select(bits | sign, ~bits & mask, (bits & sign) != 0u);
-        key = select(key, sign, mag == 0u);
+        key = select(bits | sign, ~bits & mask, (bits & sign) != vec4<u32>(0u));
+        key = select(key, sign, mag == vec4<u32>(0u));
         key = select(key, mask, mag > inf);
     } else if prm.kind == 1u {
         key = bits ^ sign;

@@ -4,38 +4,30 @@
 // prefix until the bucket holding the k-th element is known: every key above the prefix is
 // taken, and of the keys equal to it the `need` lowest indices. One ordered compaction (a
 // workgroup scan) then writes the winners in index order, which keeps a later merge of
-// candidates exact. k = 1 is a plain (key, index) maximum instead.
+// candidates exact. k = 1 is a plain (key, index) maximum instead. The segment is read by units
+// (topk_units.wgsl): 16-byte words over the body of a contiguous segment.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
 // Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE).
 // Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
 // subgroup entry), within the 16 KiB default.
 
 override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..256)
-override KL: u32 = 1u;       // consecutive elements per invocation per sweep
+override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
 
 const DIGIT_BITS: u32 = 11u;  // digit width of long segments
 const BINS: u32 = 2048u;
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(3) var<uniform> prm: Params;
 
 var<workgroup> hist: array<atomic<u32>, BINS>;
 var<workgroup> scan_buf: array<u32, 256>;
 var<workgroup> best_key: array<u32, 256>;
 var<workgroup> best_idx: array<u32, 256>;
 var<workgroup> w_state: vec4<u32>;  // prefix, mask, need, done
-
-// The (key, index) of slot/column `q` of row `row`; index NONE marks an empty slot.
-fn element(row: u32, q: u32) -> vec2<u32> {
-    if PAIRS {
-        let a = 2u * (row * prm.in_slots + q);
-        return vec2<u32>(src[a], src[a + 1u]);
-    }
-    let lin = prm.offset + row * prm.row_stride + q * prm.col_stride;
-    return vec2<u32>(key_of(read_bits(lin)), q);
-}
 
 // Inclusive Hillis-Steele scan over the workgroup: (exclusive prefix of v, total).
 fn scan_workgroup(v: u32, lid: u32) -> vec2<u32> {
@@ -94,24 +86,35 @@ fn better(e: vec2<u32>, best: vec2<u32>) -> vec2<u32> {
     return best;
 }
 
-// k = 1: the best (key, index) of the segment by a workgroup tree reduction. Aligned rows of
-// 16-bit elements are read a u32 word (two elements) at a time.
-fn select_best(lid: u32, row: u32, start: u32, n: u32, out_base: u32) {
-    var best = vec2<u32>(0u, NONE);
-    let first = prm.offset + row * prm.row_stride + start;
-    if !PAIRS && prm.elem_bits == 16u && prm.col_stride == 1u && first % 2u == 0u {
-        for (var w = lid; 2u * w < n; w += WG) {
-            let word = src[first / 2u + w];
-            best = better(vec2<u32>(key_of(word & 0xffffu), start + 2u * w), best);
-            if 2u * w + 1u < n {
-                best = better(vec2<u32>(key_of(word >> 16u), start + 2u * w + 1u), best);
+fn best_quad(keys: vec4<u32>, col: u32, live: u32, best: vec2<u32>) -> vec2<u32> {
+    var b = best;
+    if live > 0u { b = better(vec2<u32>(keys.x, col), b); }
+    if live > 1u { b = better(vec2<u32>(keys.y, col + 1u), b); }
+    if live > 2u { b = better(vec2<u32>(keys.z, col + 2u), b); }
+    if live > 3u { b = better(vec2<u32>(keys.w, col + 3u), b); }
+    return b;
+}
+
+// The best (key, index) of `units` units in mode `mode`, of this invocation's share.
+fn best_of_units(lid: u32, s: Segment, mode: u32, units: u32, start: vec2<u32>) -> vec2<u32> {
+    var best = start;
+    for (var base = 0u; base < units; base += WG * KL) {
+        for (var j = 0u; j < KL; j++) {
+            let u = base + j * WG + lid;
+            if u < units {
+                let un = load_unit(s, mode, u);
+                best = best_quad(un.lo, un.col, quad_live(un.n, 0u), best);
+                best = best_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), best);
             }
         }
-    } else {
-        for (var p = lid; p < n; p += WG) {
-            best = better(element(row, start + p), best);
-        }
     }
+    return best;
+}
+
+// k = 1: the best (key, index) of the segment by a workgroup tree reduction.
+fn select_best(lid: u32, s: Segment, out_base: u32) {
+    var best = best_of_units(lid, s, s.word_mode, word_units(s), vec2<u32>(0u, NONE));
+    best = best_of_units(lid, s, single_mode(), single_units(s), best);
     best_key[lid] = best.x;
     best_idx[lid] = best.y;
     workgroupBarrier();
@@ -136,6 +139,105 @@ fn select_best(lid: u32, row: u32, start: u32, n: u32, out_base: u32) {
     }
 }
 
+// Digit (key >> shift) & (bins - 1) of the keys under `prefix`, counted in `hist`.
+fn count_key(key: u32, live: bool, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    if live && (key & mask) == prefix {
+        atomicAdd(&hist[(key >> shift) & (bins - 1u)], 1u);
+    }
+}
+
+fn count_quad(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    count_key(keys.x, live > 0u, prefix, mask, shift, bins);
+    count_key(keys.y, live > 1u, prefix, mask, shift, bins);
+    count_key(keys.z, live > 2u, prefix, mask, shift, bins);
+    count_key(keys.w, live > 3u, prefix, mask, shift, bins);
+}
+
+// Histogram of the digit over the keys under `prefix`, of `units` units in mode `mode`.
+fn count_digits(lid: u32, s: Segment, mode: u32, units: u32, prefix: u32, mask: u32,
+                shift: u32, bins: u32) {
+    for (var base = 0u; base < units; base += WG * KL) {
+        for (var j = 0u; j < KL; j++) {
+            let u = base + j * WG + lid;
+            if u < units {
+                let un = load_unit(s, mode, u);
+                count_quad(un.lo, quad_live(un.n, 0u), prefix, mask, shift, bins);
+                count_quad(un.hi, quad_live(un.n, 1u), prefix, mask, shift, bins);
+            }
+        }
+    }
+}
+
+// 1 for a key above the prefix, 0x10000 for one equal to it, 0 otherwise (or not live).
+fn tally(key: u32, live: bool, prefix: u32, mask: u32) -> u32 {
+    let m = key & mask;
+    if !live || m < prefix {
+        return 0u;
+    }
+    return select(0x10000u, 1u, m > prefix);
+}
+
+fn tally_quad(keys: vec4<u32>, live: u32, prefix: u32, mask: u32) -> u32 {
+    return tally(keys.x, live > 0u, prefix, mask) + tally(keys.y, live > 1u, prefix, mask)
+        + tally(keys.z, live > 2u, prefix, mask) + tally(keys.w, live > 3u, prefix, mask);
+}
+
+// Where the compaction writes next: winners above the prefix so far (x), keys equal to it
+// so far (y), and how many equal keys are taken (z = need).
+fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, out_base: u32,
+         at: ptr<function, vec3<u32>>) {
+    let c = tally(key, live, prefix, mask);
+    if c == 0u {
+        return;
+    }
+    let p = *at;
+    if c == 1u || p.y < p.z {
+        let slot = 2u * (out_base + p.x + min(p.y, p.z));
+        dst[slot] = key;
+        dst[slot + 1u] = col;
+    }
+    *at += select(vec3<u32>(0u, 1u, 0u), vec3<u32>(1u, 0u, 0u), c == 1u);
+}
+
+fn place_quad(keys: vec4<u32>, col: u32, live: u32, prefix: u32, mask: u32, out_base: u32,
+              at: ptr<function, vec3<u32>>) {
+    place(keys.x, col, live > 0u, prefix, mask, out_base, at);
+    place(keys.y, col + 1u, live > 1u, prefix, mask, out_base, at);
+    place(keys.z, col + 2u, live > 2u, prefix, mask, out_base, at);
+    place(keys.w, col + 3u, live > 3u, prefix, mask, out_base, at);
+}
+
+// Ordered compaction of units [first, last) in mode `mode`: each sweep, invocation lid takes
+// `per_inv` consecutive units, so a workgroup scan of the counts gives every winner its slot.
+// runs: winners above the prefix and keys equal to it written so far.
+fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix: u32,
+                 mask: u32, need: u32, out_base: u32, runs: vec2<u32>) -> vec2<u32> {
+    let per_inv = select(1u, KL, unit_elems(mode) == 1u);
+    var run = runs;
+    for (var base = first; base < last; base += WG * per_inv) {
+        let u0 = base + lid * per_inv;
+        var packed = 0u;
+        for (var j = 0u; j < per_inv; j++) {
+            if u0 + j < last {
+                let un = load_unit(s, mode, u0 + j);
+                packed += tally_quad(un.lo, quad_live(un.n, 0u), prefix, mask)
+                    + tally_quad(un.hi, quad_live(un.n, 1u), prefix, mask);
+            }
+        }
+        let sc = scan_exclusive(packed, lid);
+        var at = vec3<u32>(run.x + (sc.x & 0xffffu), run.y + (sc.x >> 16u), need);
+        for (var j = 0u; j < per_inv; j++) {
+            if u0 + j < last && packed != 0u {
+                let un = load_unit(s, mode, u0 + j);
+                place_quad(un.lo, un.col, quad_live(un.n, 0u), prefix, mask, out_base, &at);
+                place_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), prefix, mask, out_base, &at);
+            }
+        }
+        run += vec2<u32>(sc.y & 0xffffu, sc.y >> 16u);
+    }
+    return run;
+}
+
 fn select_segment(lid: u32, group: u32) {
     let row = group / prm.nseg;
     if row >= prm.rows {
@@ -144,11 +246,10 @@ fn select_segment(lid: u32, group: u32) {
     let seg = group % prm.nseg;
     let start = seg * prm.seg_len;
     let total = select(prm.cols, prm.in_slots, PAIRS);
-    let n = min(prm.seg_len, total - start);
+    let s = segment_of(row, start, min(prm.seg_len, total - start));
     let out_base = group * prm.out_slots;
-    let sweep = WG * KL;
     if prm.k == 1u {
-        select_best(lid, row, start, n, out_base);
+        select_best(lid, s, out_base);
         return;
     }
 
@@ -158,9 +259,9 @@ fn select_segment(lid: u32, group: u32) {
     var shift = prm.key_bits;
     // Short segments take 8-bit digits: clearing and scanning 2048 buckets would cost more
     // than the extra pass over the data.
-    let digit = select(8u, DIGIT_BITS, n >= 4096u);
+    let digit = select(8u, DIGIT_BITS, s.n >= 4096u);
     // A segment no longer than k is taken whole: prefix 0 under mask 0 matches every key.
-    while n > need {
+    while s.n > need {
         let bits = min(digit, shift);
         let bins = 1u << bits;
         shift -= bits;
@@ -168,17 +269,8 @@ fn select_segment(lid: u32, group: u32) {
             atomicStore(&hist[b], 0u);
         }
         workgroupBarrier();
-        for (var base = 0u; base < n; base += sweep) {
-            for (var j = 0u; j < KL; j++) {
-                let p = base + j * WG + lid;
-                if p < n {
-                    let e = element(row, start + p);
-                    if e.y != NONE && (e.x & mask) == prefix {
-                        atomicAdd(&hist[(e.x >> shift) & (bins - 1u)], 1u);
-                    }
-                }
-            }
-        }
+        count_digits(lid, s, s.word_mode, word_units(s), prefix, mask, shift, bins);
+        count_digits(lid, s, single_mode(), single_units(s), prefix, mask, shift, bins);
         workgroupBarrier();
         pick_bucket(lid, prefix, mask, need, shift, bins);
         let state = workgroupUniformLoad(&w_state);
@@ -190,51 +282,14 @@ fn select_segment(lid: u32, group: u32) {
         }
     }
 
-    // Ordered compaction: counts of (above prefix) in the low 16 bits, (equal) in the high 16.
-    var g_run = 0u;
-    var t_run = 0u;
-    for (var base = 0u; base < n; base += sweep) {
-        let first = base + lid * KL;
-        var packed = 0u;
-        for (var j = 0u; j < KL; j++) {
-            let p = first + j;
-            if p < n {
-                let e = element(row, start + p);
-                let m = e.x & mask;
-                if e.y != NONE && m > prefix {
-                    packed += 1u;
-                } else if e.y != NONE && m == prefix {
-                    packed += 0x10000u;
-                }
-            }
-        }
-        let sc = scan_exclusive(packed, lid);
-        var g = g_run + (sc.x & 0xffffu);
-        var t = t_run + (sc.x >> 16u);
-        for (var j = 0u; j < KL; j++) {
-            let p = first + j;
-            if p < n {
-                let e = element(row, start + p);
-                let m = e.x & mask;
-                if e.y != NONE && m > prefix {
-                    let at = 2u * (out_base + g + min(t, need));
-                    dst[at] = e.x;
-                    dst[at + 1u] = e.y;
-                    g += 1u;
-                } else if e.y != NONE && m == prefix {
-                    if t < need {
-                        let at = 2u * (out_base + g + t);
-                        dst[at] = e.x;
-                        dst[at + 1u] = e.y;
-                    }
-                    t += 1u;
-                }
-            }
-        }
-        g_run += sc.y & 0xffffu;
-        t_run += sc.y >> 16u;
-    }
-    for (var q = g_run + min(t_run, need) + lid; q < prm.out_slots; q += WG) {
+    // Head singles, body words, tail singles: index order, as the compaction needs.
+    var runs = compact_units(lid, s, single_mode(), 0u, s.head, prefix, mask, need, out_base,
+                             vec2<u32>(0u, 0u));
+    runs = compact_units(lid, s, s.word_mode, 0u, word_units(s), prefix, mask, need, out_base,
+                         runs);
+    runs = compact_units(lid, s, single_mode(), s.head, single_units(s), prefix, mask, need,
+                         out_base, runs);
+    for (var q = runs.x + min(runs.y, need) + lid; q < prm.out_slots; q += WG) {
         dst[2u * (out_base + q)] = 0u;
         dst[2u * (out_base + q) + 1u] = NONE;
     }
