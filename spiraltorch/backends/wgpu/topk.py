@@ -19,7 +19,7 @@ For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each 
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order. It pays off on long segments (its buffer sorts
 cost more than radix passes over short ones); the backend field ``fq`` forces it on (1) or off
-(0), and without ``fq`` ``use_filter`` decides.
+(0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups) and ``fq``.
@@ -44,19 +44,12 @@ MERGE_FANIN = 16  # candidate segments of k pairs one merge workgroup takes
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_WG = 256
 EMIT_WG = 256
-FILTER_CAP = 1024  # (key, index) pairs buffered by ``filter`` (CAP in topk_filter.wgsl)
 FILTER_KL_MAX = 4
 SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
-# Where ``filter`` beat radix select (H100, Vulkan): k <= FILTER_ANY_LEN_K, or any k on segments
-# of FILTER_MIN_SEG or more or of at most half its buffer (one sort); on segments up to
-# FILTER_SHORT_SEG only with FILTER_SHORT_WG or more invocations to share the sorts; before a
-# merge, k <= 8 on FILTER_MIN_SEG or any k on FILTER_MIN_SEG_MERGED.
-FILTER_ANY_LEN_K = 32
-FILTER_SHORT_SEG = 1024
-FILTER_SHORT_WG = 128
+# ``filter`` beat radix select on segments of this many columns or more (H100, Vulkan); on
+# shorter ones its buffer sorts cost more than the radix passes, which re-read from cache.
 FILTER_MIN_SEG = 16384
-FILTER_MIN_SEG_MERGED = 65536
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -133,21 +126,16 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    filtered = 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len, nseg, k, wg)
+    filtered = 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len)
     slots = _next_pow2(k) if sorted and k > 1 and not filtered else k
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered)
 
 
-def use_filter(fq, seg_len: int, nseg: int, k: int, wg: int) -> bool:
+def use_filter(fq, seg_len: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
-    if nseg > 1:
-        return seg_len >= (FILTER_MIN_SEG if k <= 8 else FILTER_MIN_SEG_MERGED)
-    fits = seg_len <= FILTER_CAP // 2 or k <= FILTER_ANY_LEN_K
-    if seg_len <= FILTER_SHORT_SEG:
-        return fits and wg >= FILTER_SHORT_WG
-    return fits or seg_len >= FILTER_MIN_SEG
+    return seg_len >= FILTER_MIN_SEG
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:

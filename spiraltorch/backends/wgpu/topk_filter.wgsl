@@ -114,6 +114,10 @@ fn offer(key: u32, col: u32, live: bool, bit: u32) -> u32 {
 // Offers the `live` leading keys of a quad (columns col..col+3) whose bits in `want` are set;
 // returns the bits (bit0 << element) of those that found no room.
 fn offer_quad(keys: vec4<u32>, col: u32, live: u32, want: u32, bit0: u32) -> u32 {
+    // Once the threshold is high, most quads hold no key that could beat it: one vector test.
+    if have_thr && !any(keys >= vec4<u32>(thr.x)) {
+        return 0u;
+    }
     return offer(keys.x, col, live > 0u && (want & bit0) != 0u, bit0)
         | offer(keys.y, col + 1u, live > 1u && (want & (bit0 << 1u)) != 0u, bit0 << 1u)
         | offer(keys.z, col + 2u, live > 2u && (want & (bit0 << 2u)) != 0u, bit0 << 2u)

@@ -87,6 +87,9 @@ fn better(e: vec2<u32>, best: vec2<u32>) -> vec2<u32> {
 }
 
 fn best_quad(keys: vec4<u32>, col: u32, live: u32, best: vec2<u32>) -> vec2<u32> {
+    if best.y != NONE && !any(keys >= vec4<u32>(best.x)) {
+        return best;
+    }
     var b = best;
     if live > 0u { b = better(vec2<u32>(keys.x, col), b); }
     if live > 1u { b = better(vec2<u32>(keys.y, col + 1u), b); }
@@ -147,6 +150,10 @@ fn count_key(key: u32, live: bool, prefix: u32, mask: u32, shift: u32, bins: u32
 }
 
 fn count_quad(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    // After the first digit, most quads hold no key under the prefix: one vector test.
+    if !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
+        return;
+    }
     count_key(keys.x, live > 0u, prefix, mask, shift, bins);
     count_key(keys.y, live > 1u, prefix, mask, shift, bins);
     count_key(keys.z, live > 2u, prefix, mask, shift, bins);

@@ -14,7 +14,7 @@ var<workgroup> s_idx: array<u32, BLOCK_MAX>;
 
 fn local_steps(lid: u32, base: u32, stage: u32, dist: u32) {
     for (var t = lid; t < prm.block / 2u; t += WG) {
-        let lo = (t / dist) * 2u * dist + (t % dist);
+        let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));  // dist: a power of two
         let hi = lo + dist;
         let a = vec2<u32>(s_key[lo], s_idx[lo]);
         let b = vec2<u32>(s_key[hi], s_idx[hi]);
