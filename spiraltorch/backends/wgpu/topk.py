@@ -64,8 +64,8 @@ _KEY_FORMATS = {
 _SELECT_FILES = {
     False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
             "topk_select.wgsl"),
-    True: ("topk_select_sg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
-           "topk_select.wgsl"),
+    True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
+           "topk_units.wgsl", "topk_select.wgsl"),
 }
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")

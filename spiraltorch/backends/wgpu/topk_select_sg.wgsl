@@ -1,17 +1,13 @@
 // TopK selection entry point whose compaction scan runs on subgroup operations.
-// (wgpu's shader compiler takes subgroup builtins without an `enable subgroups;` directive and
-// rejects the directive; browsers require it.)
 //
 // Subgroup prefix sums follow subgroup invocation order. They equal the workgroup's index order
-// only when subgroups are full and laid out linearly over local_invocation_index; each
-// workgroup checks that once and otherwise uses the workgroup-memory scan.
+// only when subgroups are full and laid out linearly (subgroup_layout.wgsl); each workgroup
+// checks that once and otherwise uses the workgroup-memory scan.
 
 var<private> sg_lane: u32;
 var<private> sg_size: u32;
 var<private> sg_linear: bool;
 var<workgroup> sg_totals: array<u32, 256>;
-var<workgroup> sg_irregular: atomic<u32>;
-var<workgroup> sg_layout: u32;
 
 fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {
     if !sg_linear {
@@ -40,19 +36,6 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) size: u32) {
     sg_lane = lane;
     sg_size = size;
-    if lid == 0u {
-        atomicStore(&sg_irregular, 0u);
-    }
-    workgroupBarrier();
-    let full = subgroupAdd(1u) == size;
-    let linear = lane == lid % size && subgroupBroadcastFirst(lid / size) == lid / size;
-    if !(full && linear) || WG % size != 0u {
-        atomicOr(&sg_irregular, 1u);
-    }
-    workgroupBarrier();
-    if lid == 0u {
-        sg_layout = atomicLoad(&sg_irregular);
-    }
-    sg_linear = workgroupUniformLoad(&sg_layout) == 0u;
+    sg_linear = subgroups_linear(lid, lane, size, WG);
     select_segment(lid, group_index(wid, nwg));
 }
