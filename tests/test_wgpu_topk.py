@@ -15,13 +15,15 @@ from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy
 from spiraltorch.heuristics.choice import Choice
 from tests.topk_reference import reference_topk
 
-# One-pass and two-pass, workgroup sizes 32..256, lanes 1..8, subgroup variant on and off.
+# One-pass, two-pass and one invocation per row, workgroup sizes 32..256, units 1..8, subgroup
+# variant on and off.
 CHOICES = [
-    Choice(u2=0, wg=32, kl=1, extra=(("sg", 0),)),
-    Choice(u2=0, wg=256, kl=4, extra=(("sg", 1),)),
-    Choice(u2=1, wg=64, kl=2, ch=64, extra=(("sg", 1),)),
-    Choice(u2=1, wg=128, kl=8, ch=300, extra=(("sg", 0),)),
-    Choice(u2=1, wg=256, kl=1, ch=0, cr=3, extra=(("sg", 1),)),
+    Choice(u2=0, wg=32, kl=1, extra=(("sg", 0), ("rw", 0))),
+    Choice(u2=0, wg=256, kl=4, extra=(("sg", 1), ("rw", 0))),
+    Choice(u2=1, wg=64, kl=2, ch=64, extra=(("sg", 1), ("rw", 0))),
+    Choice(u2=1, wg=128, kl=8, ch=300, extra=(("sg", 0), ("rw", 0))),
+    Choice(u2=1, wg=256, kl=1, ch=0, cr=3, extra=(("sg", 1), ("rw", 0))),
+    Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("rw", 1))),
 ]
 DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
 F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
@@ -124,7 +126,7 @@ def test_candidates_merge_over_several_levels(ctx):
         a = make_input(rng, dtype, 3, 9000)
         x = from_numpy(ctx, a)
         for fq in (0, 1):
-            choice = Choice(u2=1, wg=32, kl=2, ch=40, extra=(("sg", 1), ("fq", fq)))
+            choice = Choice(u2=1, wg=32, kl=2, ch=40, extra=(("sg", 1), ("fq", fq), ("rw", 0)))
             for k in (2, 5, 33):
                 launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
                 passes = sum(1 for p, *_ in launch._steps if "sort" not in p.label
@@ -161,7 +163,8 @@ def test_random_choices_fuzz(ctx):
         k = int(rng.integers(0, cols + 1))
         choice = Choice(u2=int(rng.integers(0, 2)), wg=int(rng.choice([32, 256])),
                         kl=int(rng.choice([1, 4])), ch=int(rng.integers(0, cols + 2)),
-                        cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),))
+                        cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),
+                                                           ("rw", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -186,7 +189,7 @@ def test_every_variant_within_default_limits():
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 3, 5000)
     x = from_numpy(ctx, a)
-    for choice in (CHOICES[1], CHOICES[3]):
+    for choice in (CHOICES[1], CHOICES[3], CHOICES[5]):
         assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
             bool(features) and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
@@ -263,14 +266,38 @@ def test_word_reads_with_every_head_and_tail(ctx, dtype):
     rng = np.random.default_rng()
     base = make_input(rng, dtype, 3, 203)
     x = from_numpy(ctx, base)
-    paths = [Choice(u2=0, wg=32, kl=2, extra=(("sg", 1), ("fq", fq))) for fq in (0, 1)]
-    paths.append(Choice(u2=1, wg=32, kl=1, ch=40, extra=(("sg", 0),)))
+    paths = [Choice(u2=0, wg=32, kl=2, extra=(("sg", 1), ("fq", fq), ("rw", 0))) for fq in (0, 1)]
+    paths.append(Choice(u2=1, wg=32, kl=1, ch=40, extra=(("sg", 0), ("rw", 0))))
+    paths.append(Choice(u2=0, wg=32, kl=1, extra=(("rw", 1),)))
     for lo in range(9):
         hi = 203 - int(rng.integers(0, 9))
         window = views.slice_view(x, [(0, 3, 1), (lo, hi, 1)])
         for choice in paths:
             for k in (1, 5, 60):
                 check(ctx, base[:, lo:hi], window, k, bool(rng.integers(0, 2)), True, choice)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rowwise_path_for_every_small_k(ctx, dtype):
+    """One invocation per row: every k it takes, ties and NaN included, rows that keep raising
+    the k-th best (ascending) and rows whose tail is read element by element."""
+    rng = np.random.default_rng()
+    choice = Choice(u2=0, wg=64, kl=1, extra=(("rw", 1),))
+    for a in (make_input(rng, dtype, 70, 37), adversarial_rows(rng, dtype, 37)):
+        x = from_numpy(ctx, a)
+        for k in range(2, 33):
+            assert wtopk.layout(ctx, 37, k, True, choice).rowwise
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
+    assert not wtopk.layout(ctx, 37, 33, True, choice).rowwise
+    assert not wtopk.layout(ctx, 37, 1, True, choice).rowwise
+    assert not wtopk.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
+
+
+def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
+    def rw(rows, cols, k):
+        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("rw")
+    assert rw(65536, 256, 8) == 1 and rw(16384, 1024, 2) == 1
+    assert rw(4096, 1024, 8) == 0 and rw(65536, 256, 32) == 0 and rw(65536, 2048, 8) == 0
 
 
 def test_filter_path_chosen_by_segment_length(ctx):
@@ -289,7 +316,7 @@ def test_filter_path_chosen_by_segment_length(ctx):
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):
-    choice = Choice(u2=0, wg=64, kl=2, extra=(("sg", 1), ("fq", 0)))
+    choice = Choice(u2=0, wg=64, kl=2, extra=(("sg", 1), ("fq", 0), ("rw", 0)))
     assert not wtopk.layout(ctx, 300, 7, True, choice).filtered
     rng = np.random.default_rng()
     for dtype in ("float32", "float16"):

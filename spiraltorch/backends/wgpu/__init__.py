@@ -20,7 +20,7 @@ from .transfer import from_numpy, to_numpy
 class WgpuBackend(Backend):
     name = "wgpu"
     # sg: 1 = the subgroup variant of TopK's select kernel where the device has subgroups.
-    choice_fields = {"sg": (0, 1)}
+    choice_fields = {"sg": (0, 1), "rw": (0, 1)}
 
     def __init__(self, ctx):
         self.ctx = ctx

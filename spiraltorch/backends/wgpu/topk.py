@@ -21,8 +21,12 @@ far, ending in the top k already in rank order. It pays off on long segments (it
 cost more than radix passes over short ones); the backend field ``fq`` forces it on (1) or off
 (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too.
 
+For 2 <= k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
+one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
+
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
-fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups) and ``fq``.
+fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw`` and
+``fq``.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -47,6 +51,8 @@ EMIT_WG = 256
 FILTER_KL_MAX = 4
 SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
+ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
+ROWWISE_WG = 64
 # ``filter`` beat radix select on segments of this many columns or more (H100, Vulkan); on
 # shorter ones its buffer sorts cost more than the radix passes, which re-read from cache.
 FILTER_MIN_SEG = 16384
@@ -67,6 +73,7 @@ _SELECT_FILES = {
     True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
            "topk_units.wgsl", "topk_select.wgsl"),
 }
+_ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
@@ -104,6 +111,12 @@ class Layout:
     subgroups: bool
     slots: int  # (key, index) slots per row handed to the sort and the output gather
     filtered: bool  # the one-read ``filter`` path (output already in rank order)
+    rowwise: bool  # one invocation per row (output already in rank order)
+
+    @property
+    def ranked(self) -> bool:
+        """The selection itself leaves the winners in rank order: no sort follows."""
+        return self.filtered or self.rowwise
 
     @property
     def two_pass(self) -> bool:
@@ -126,9 +139,12 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    filtered = 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len)
-    slots = _next_pow2(k) if sorted and k > 1 and not filtered else k
-    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered)
+    rowwise = 2 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
+    if rowwise:
+        nseg, seg_len = 1, cols
+    filtered = not rowwise and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len)
+    slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
+    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise)
 
 
 def use_filter(fq, seg_len: int) -> bool:
@@ -182,7 +198,11 @@ class TopkLaunch:
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
         pairs = self._buffer(rows * plan.slots * 8)
-        if plan.two_pass:
+        if plan.rowwise:
+            self._add("topk rowwise", _ROWWISE_FILES, {"WG": ROWWISE_WG, "K": k},
+                      [x.buffer, x.buffer, pairs], math.ceil(rows / ROWWISE_WG),
+                      dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
+        elif plan.two_pass:
             slots = plan.nseg * k
             cand = self._buffer(rows * slots * 8)
             self._pass(x.buffer, cand, False, rows * plan.nseg,
@@ -199,7 +219,7 @@ class TopkLaunch:
         else:
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
-        if sorted and k > 1 and not plan.filtered:
+        if sorted and k > 1 and not plan.ranked:
             self._sort(pairs, rows, plan.slots)
         words = math.ceil(rows * k * elem_bits / 32)
         self._add("topk emit", _EMIT_FILES, {"WG": EMIT_WG},
