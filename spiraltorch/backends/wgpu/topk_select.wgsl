@@ -215,16 +215,16 @@ fn place_quad(keys: vec4<u32>, col: u32, live: u32, prefix: u32, mask: u32, out_
 }
 
 // Ordered compaction of units [first, last) in mode `mode`: each sweep, invocation lid takes
-// `per_inv` consecutive units, so a workgroup scan of the counts gives every winner its slot.
+// KL consecutive units, so a workgroup scan of the counts gives every winner its slot (at most
+// 256 * 8 * 8 per sweep: the 16-bit halves of the packed counts cannot overflow).
 // runs: winners above the prefix and keys equal to it written so far.
 fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix: u32,
                  mask: u32, need: u32, out_base: u32, runs: vec2<u32>) -> vec2<u32> {
-    let per_inv = select(1u, KL, unit_elems(mode) == 1u);
     var run = runs;
-    for (var base = first; base < last; base += WG * per_inv) {
-        let u0 = base + lid * per_inv;
+    for (var base = first; base < last; base += WG * KL) {
+        let u0 = base + lid * KL;
         var packed = 0u;
-        for (var j = 0u; j < per_inv; j++) {
+        for (var j = 0u; j < KL; j++) {
             if u0 + j < last {
                 let un = load_unit(s, mode, u0 + j);
                 packed += tally_quad(un.lo, quad_live(un.n, 0u), prefix, mask)
@@ -233,7 +233,7 @@ fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix:
         }
         let sc = scan_exclusive(packed, lid);
         var at = vec3<u32>(run.x + (sc.x & 0xffffu), run.y + (sc.x >> 16u), need);
-        for (var j = 0u; j < per_inv; j++) {
+        for (var j = 0u; j < KL; j++) {
             if u0 + j < last && packed != 0u {
                 let un = load_unit(s, mode, u0 + j);
                 place_quad(un.lo, un.col, quad_live(un.n, 0u), prefix, mask, out_base, &at);

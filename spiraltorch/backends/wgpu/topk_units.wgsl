@@ -60,14 +60,6 @@ fn single_units(s: Segment) -> u32 {
     return s.head + s.n - s.tail;
 }
 
-fn unit_elems(mode: u32) -> u32 {
-    switch mode {
-        case MODE_WORD32: { return 4u; }
-        case MODE_WORD16: { return 8u; }
-        default: { return 1u; }
-    }
-}
-
 // Segment position of single unit u.
 fn single_pos(s: Segment, u: u32) -> u32 {
     return select(u, u - s.head + s.tail, u >= s.head);
