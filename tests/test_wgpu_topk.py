@@ -303,13 +303,13 @@ def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
 def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
-    assert wtopk.layout(ctx, 16384, 2, True, auto).filtered
-    assert not wtopk.layout(ctx, 16383, 8, True, auto).filtered
+    assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
+    assert not wtopk.layout(ctx, 16384, 8, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 1, True, auto).filtered
-    merged = Choice(u2=1, wg=256, kl=2, ch=16384, extra=(("sg", 1),))
+    merged = Choice(u2=1, wg=256, kl=2, ch=65536, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 262144, 32, True, merged).filtered
-    assert not wtopk.layout(ctx, 262144, 32, True, Choice(u2=1, wg=256, kl=2, ch=4096)).filtered
+    assert not wtopk.layout(ctx, 262144, 32, True, Choice(u2=1, wg=256, kl=2, ch=16384)).filtered
     rng = np.random.default_rng()
     a = make_input(rng, "float16", 2, 40000)
     check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)

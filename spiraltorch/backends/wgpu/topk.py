@@ -53,8 +53,9 @@ SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
 ROWWISE_WG = 64
-# ``filter`` beat radix select on segments of this many columns or more (H100, Vulkan); on
-# shorter ones its buffer sorts cost more than the radix passes, which re-read from cache.
+# ``filter`` beat radix select on segments longer than this (H100, Vulkan: rows of 32000, chunks
+# of 65536); on shorter ones its buffer sorts cost more than the radix passes, which re-read
+# from cache.
 FILTER_MIN_SEG = 16384
 NONE = 0xFFFFFFFF
 
@@ -151,7 +152,7 @@ def use_filter(fq, seg_len: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
-    return seg_len >= FILTER_MIN_SEG
+    return seg_len > FILTER_MIN_SEG
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
