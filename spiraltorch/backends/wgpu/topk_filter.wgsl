@@ -23,8 +23,7 @@ const KL_MAX: u32 = 4u;      // KL_MAX * UNIT_MAX pending bits fit one u32
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(3) var<uniform> prm: Params;
 
-var<workgroup> c_key: array<u32, CAP>;
-var<workgroup> c_idx: array<u32, CAP>;
+var<workgroup> c_pair: array<vec2<u32>, CAP>;  // (key, index): one 8-byte access
 var<workgroup> c_count: atomic<u32>;  // counts every attempt: above CAP means some found no room
 var<workgroup> w_count: u32;
 var<private> have_thr: bool;
@@ -38,13 +37,11 @@ fn sort_buffer(lid: u32, m: u32) {
             for (var t = lid; t < m / 2u; t += WG) {
                 let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));
                 let hi = lo + dist;
-                let a = vec2<u32>(c_key[lo], c_idx[lo]);
-                let b = vec2<u32>(c_key[hi], c_idx[hi]);
+                let a = c_pair[lo];
+                let b = c_pair[hi];
                 if ranks_before(b, a) == ((lo & stage) == 0u) {
-                    c_key[lo] = b.x;
-                    c_idx[lo] = b.y;
-                    c_key[hi] = a.x;
-                    c_idx[hi] = a.y;
+                    c_pair[lo] = b;
+                    c_pair[hi] = a;
                 }
             }
             workgroupBarrier();
@@ -60,8 +57,7 @@ fn shrink(lid: u32, count: u32) -> u32 {
         m *= 2u;
     }
     for (var i = count + lid; i < m; i += WG) {
-        c_key[i] = 0u;
-        c_idx[i] = NONE;
+        c_pair[i] = vec2<u32>(0u, NONE);
     }
     workgroupBarrier();
     sort_buffer(lid, m);
@@ -72,7 +68,7 @@ fn shrink(lid: u32, count: u32) -> u32 {
     workgroupBarrier();
     if kept == prm.k {
         have_thr = true;
-        thr = vec2<u32>(c_key[kept - 1u], c_idx[kept - 1u]);
+        thr = c_pair[kept - 1u];
     }
     workgroupBarrier();
     return kept;
@@ -86,8 +82,7 @@ fn beats(e: vec2<u32>) -> bool {
 fn store(e: vec2<u32>) -> bool {
     let at = atomicAdd(&c_count, 1u);
     if at < CAP {
-        c_key[at] = e.x;
-        c_idx[at] = e.y;
+        c_pair[at] = e;
         return true;
     }
     return false;
@@ -183,7 +178,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     for (var q = lid; q < prm.out_slots; q += WG) {
         var pair = vec2<u32>(0u, NONE);
         if q < count {
-            pair = vec2<u32>(c_key[q], c_idx[q]);
+            pair = c_pair[q];
         }
         dst[2u * (out_base + q)] = pair.x;
         dst[2u * (out_base + q) + 1u] = pair.y;

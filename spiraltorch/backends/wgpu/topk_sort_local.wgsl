@@ -9,20 +9,17 @@ const BLOCK_MAX: u32 = 2048u;  // 2048 (key, index) pairs: 16 KiB of workgroup m
 @group(0) @binding(0) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(1) var<uniform> prm: Params;
 
-var<workgroup> s_key: array<u32, BLOCK_MAX>;
-var<workgroup> s_idx: array<u32, BLOCK_MAX>;
+var<workgroup> s_pair: array<vec2<u32>, BLOCK_MAX>;  // (key, index): one 8-byte access
 
 fn local_steps(lid: u32, base: u32, stage: u32, dist: u32) {
     for (var t = lid; t < prm.block / 2u; t += WG) {
         let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));  // dist: a power of two
         let hi = lo + dist;
-        let a = vec2<u32>(s_key[lo], s_idx[lo]);
-        let b = vec2<u32>(s_key[hi], s_idx[hi]);
+        let a = s_pair[lo];
+        let b = s_pair[hi];
         if ranks_before(b, a) == ((((base + lo) & (prm.sort_n - 1u)) & stage) == 0u) {
-            s_key[lo] = b.x;
-            s_idx[lo] = b.y;
-            s_key[hi] = a.x;
-            s_idx[hi] = a.y;
+            s_pair[lo] = b;
+            s_pair[hi] = a;
         }
     }
     workgroupBarrier();
@@ -39,11 +36,9 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     for (var i = lid; i < block; i += WG) {
         if base + i < total {
-            s_key[i] = dst[2u * (base + i)];
-            s_idx[i] = dst[2u * (base + i) + 1u];
+            s_pair[i] = vec2<u32>(dst[2u * (base + i)], dst[2u * (base + i) + 1u]);
         } else {
-            s_key[i] = 0u;
-            s_idx[i] = NONE;
+            s_pair[i] = vec2<u32>(0u, NONE);
         }
     }
     workgroupBarrier();
@@ -60,8 +55,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     for (var i = lid; i < block; i += WG) {
         if base + i < total {
-            dst[2u * (base + i)] = s_key[i];
-            dst[2u * (base + i) + 1u] = s_idx[i];
+            dst[2u * (base + i)] = s_pair[i].x;
+            dst[2u * (base + i) + 1u] = s_pair[i].y;
         }
     }
 }
