@@ -167,6 +167,24 @@ def test_true_division_of_integers_gives_float(device):
     check(s % st.tensor([2, 3, 3, 5], device=device), t % torch.tensor([2, 3, 3, 5]))
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+@pytest.mark.parametrize("fn", ["floor_divide", "remainder", "fmod"])
+def test_integer_division_by_zero_raises_like_torch(device, rng, fn, dtype):
+    a = rng.integers(1, 9, (3, 4)).astype(dtype)
+    b = rng.integers(1, 9, (3, 4)).astype(dtype)
+    b[2 * int(rng.integers(0, 2)), 1 + int(rng.integers(0, 2))] = 0  # inside b[::2, 1:3]
+    for x, y in ((a, b), (a, b[1:2] * 0), (a[0, 0], b[::2, 1:3])):  # broadcast, views, 0-d
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            getattr(torch, fn)(torch.from_numpy(np.asarray(x)), torch.from_numpy(y))
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            getattr(st, fn)(st.tensor(x, device=device), st.tensor(y, device=device))
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        st.tensor(a, device=device) // 0
+    b[b == 0] = 3
+    check(getattr(st, fn)(st.tensor(a, device=device), st.tensor(b, device=device)),
+          getattr(torch, fn)(torch.from_numpy(a), torch.from_numpy(b)))
+
+
 @pytest.mark.parametrize("kwargs", [{"min": -0.5, "max": 0.5}, {"min": 0.0}, {"max": -0.1},
                                     {"min": 1.0, "max": -1.0}])
 def test_clamp(device, rng, kwargs):

@@ -17,6 +17,10 @@ from .device import get_context
 from .transfer import from_numpy, to_numpy
 
 
+# Integer division and remainder by zero raise, as torch does, instead of returning garbage.
+INT_DIVISION_OPS = ("floor_divide", "remainder", "fmod")
+
+
 class WgpuBackend(Backend):
     name = "wgpu"
     # sg: 1 = the subgroup variant of TopK's select kernel where the device has subgroups.
@@ -122,10 +126,20 @@ class WgpuBackend(Backend):
     def binary(self, op, a, b):
         if op == "div" and a.dtype.category != 2:
             a, b = self.cast(a, dt.float32), self.cast(b, dt.float32)
+        if op in INT_DIVISION_OPS and a.dtype.category != 2 and self._has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         expr = self._expr(ew.BINARY, op, a.dtype)
         shape = views.broadcast_shapes(a.shape, b.shape)
         out = WgpuArray.empty(self.ctx, shape, dt.bool_ if op in COMPARE_OPS else a.dtype)
         return ew.launch(self.ctx, expr, out, [views.expand(a, shape), views.expand(b, shape)])
+
+    def _has_zero(self, x) -> bool:
+        """Whether integer ``x`` holds a 0 (one reduction and a 1-byte read: a sync, paid only by
+        integer division, which torch refuses by a zero)."""
+        if math.prod(x.shape) == 0:
+            return False
+        flat = self.reshape(views.contiguous(x), (math.prod(x.shape),))
+        return not bool(to_numpy(self.reduce("all", flat, (0,), False)))
 
     def where(self, cond, a, b):
         ew.check_dtype(self.ctx, a.dtype)
