@@ -540,6 +540,31 @@ def test_reductions_past_the_binding_limit_run_in_blocks(be, monkeypatch):
         be.reduce("sum", x, (0,), False)
 
 
+def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkeypatch):
+    """Blocks along a dim other than the reduced or sorted one; ties and NaN keep torch's rule
+    (lowest index; NaN wins the arg-reductions and sorts last ascending)."""
+    rng = np.random.default_rng()
+    a = rng.integers(-3, 4, (30, 6, 40)).astype(np.float32)
+    a[rng.random(a.shape) < 0.03] = np.nan
+    t = torch.from_numpy(a)
+    x = be.from_numpy(a)
+    monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # a is 28800 bytes
+    for axis in (0, 1, 2):
+        for keepdim in (False, True):
+            for op in ("argmax", "argmin"):
+                got = be.to_numpy(be.arg_reduce(op, x, axis, keepdim))
+                want = getattr(torch, op)(t, dim=axis, keepdim=keepdim).numpy()
+                np.testing.assert_array_equal(got, want, err_msg=f"{op} {axis} {keepdim}")
+        for descending in (False, True):
+            values, indices = be.sort(x, axis, descending, True)
+            want = torch.sort(t, dim=axis, descending=descending, stable=True)
+            np.testing.assert_array_equal(be.to_numpy(values), want.values.numpy())
+            np.testing.assert_array_equal(be.to_numpy(indices), want.indices.numpy())
+    monkeypatch.setattr(be.ctx, "binding_limit", 1024)
+    with pytest.raises(RuntimeError, match="960 bytes"):
+        be.arg_reduce("argmax", be.from_numpy(a[:2]), 1, False)
+
+
 def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     rng = np.random.default_rng()
     a = rng.standard_normal((40, 100)).astype(np.float32)

@@ -169,6 +169,12 @@ class WgpuBackend(Backend):
 
     def arg_reduce(self, op, x, axis, keepdim):
         from .reduce import arg_reduce
+        if x.ndim > 1 and x.buffer.size > self.ctx.binding_limit:
+            # blocks along another dim hold whole lines along `axis`: their results concatenate
+            dim = 1 if axis == 0 else 0
+            parts = [self.arg_reduce(op, block, axis, keepdim)
+                     for block, _ in self._blocks(x, op, dim)]
+            return self.cat(parts, dim if keepdim or dim < axis else dim - 1)
         return arg_reduce(self.ctx, op, x, axis, keepdim)
 
     def matmul(self, a, b):
@@ -240,26 +246,36 @@ class WgpuBackend(Backend):
             indices.append(i)
         return self.cat(values, 0), self.cat(indices, 0)
 
-    def _rows(self, x, rows):
-        """The view x[rows.start:rows.stop] along dim 0."""
-        return self.slice(x, [(rows.start, rows.stop, 1)] + [(0, s, 1) for s in x.shape[1:]])
+    def _rows(self, x, rows, dim=0):
+        """The view of x with indices rows.start:rows.stop along ``dim``."""
+        window = [(0, s, 1) for s in x.shape]
+        window[dim] = (rows.start, rows.stop, 1)
+        return self.slice(x, window)
 
-    def _blocks(self, x, op):
-        """(copy of a block of x along dim 0, its range) for blocks that fit half a storage
+    def _blocks(self, x, op, dim=0):
+        """(copy of a block of x along ``dim``, its range) for blocks that fit half a storage
         binding each (pool buckets round sizes up): how ops on arrays past one binding run."""
-        slab = math.prod(x.shape[1:]) * storage_itemsize(x.dtype)
+        rest = [n for d, n in enumerate(x.shape) if d != dim]
+        slab = math.prod(rest) * storage_itemsize(x.dtype)
         per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
         if per_block == 0:
             raise RuntimeError(
-                f"{op} on wgpu: one slice along dim 0 of shape {list(x.shape[1:])} ({slab} bytes) "
+                f"{op} on wgpu: one slice along dim {dim} of shape {rest} ({slab} bytes) "
                 f"does not fit half of the device's storage-binding limit "
                 f"({self.ctx.binding_limit} bytes)")
-        for start in range(0, x.shape[0], per_block):
-            rows = range(start, min(x.shape[0], start + per_block))
-            yield self.copy(self._rows(x, rows)), rows
+        for start in range(0, x.shape[dim], per_block):
+            rows = range(start, min(x.shape[dim], start + per_block))
+            yield self.copy(self._rows(x, rows, dim)), rows
 
     def sort(self, x, dim, descending, stable):
         from .sort import sort
+        if x.ndim > 1 and x.buffer.size > self.ctx.binding_limit:
+            # blocks along another dim hold whole lines along `dim`: they sort on their own
+            along = 1 if dim == 0 else 0
+            parts = [self.sort(block, dim, descending, stable)
+                     for block, _ in self._blocks(x, "sort", along)]
+            return (self.cat([v for v, _ in parts], along),
+                    self.cat([i for _, i in parts], along))
         return sort(self.ctx, x, dim, descending)
 
 
