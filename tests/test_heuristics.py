@@ -233,7 +233,7 @@ def test_gpu_fallback_follows_the_regimes(fake_gpu):
     c = few_long.choice
     assert c.u2 == 1 and c.ch % 256 == 0 and c.cr == math.ceil((1 << 24) / c.ch) and c.cr > 1
     short = heuristics.choose(OP, 65536, 256, 32, device=fake_gpu)
-    assert (short.u2, short.ch, short.cr, short.wg) == (0, 0, 1, 128)
+    assert (short.u2, short.ch, short.cr, short.wg) == (0, 0, 1, 64)
     assert short.get("vec") == 1  # no source sets it: the bottom of its range
     assert heuristics.explain(OP, 65536, 256, 32, device=fake_gpu).fields["vec"] == (1, "fallback")
 
