@@ -106,7 +106,7 @@ def test_topk_matches_reference(ctx, dtype, choice):
                 check(ctx, a, x, k, largest, sorted, choice)
 
 
-@pytest.mark.parametrize("choice", [CHOICES[0], CHOICES[3]], ids=str)
+@pytest.mark.parametrize("choice", [CHOICES[0], CHOICES[1], CHOICES[3]], ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_large_k_sorts_across_dispatches(ctx, dtype, choice):
     rng = np.random.default_rng()
