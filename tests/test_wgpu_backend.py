@@ -428,6 +428,22 @@ def test_random(be):
     assert counts.size == 10 and counts.min() > 9000
 
 
+def test_random_past_the_binding_limit_gives_the_same_numbers(be, monkeypatch):
+    """Blocks of the output past one storage binding: the counter-based draw is unchanged."""
+    seed = int(RNG.integers(0, 2 ** 63))
+    draws = [("uniform", dt.float32, -1.0, 2.0), ("normal", dt.float32, 0.0, 1.0),
+             ("integers", dt.int64, -5, 1000), ("integers", dt.int32, 0, 7),
+             ("integers", dt.bool_, 0, 2)]
+    if "float16" in be.caps.dtypes:
+        draws.append(("uniform", dt.float16, 0.0, 1.0))
+    whole = [be.to_numpy(be.random(kind, (5001,), dtype, seed, lo, hi))
+             for kind, dtype, lo, hi in draws]
+    monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # 1024 32-bit elements a block
+    for want, (kind, dtype, lo, hi) in zip(whole, draws):
+        got = be.to_numpy(be.random(kind, (5001,), dtype, seed, lo, hi))
+        np.testing.assert_array_equal(got, want, err_msg=f"{kind} {dtype.name}")
+
+
 @pytest.mark.parametrize("descending", [False, True])
 def test_sort(be, descending):
     a = RNG.integers(0, 6, (5, 37)).astype(np.float32)  # many ties

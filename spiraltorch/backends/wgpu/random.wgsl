@@ -1,5 +1,6 @@
-// Counter-based random fill: element i of a draw with seed s is a pure function of (s, i), so any
-// launch split gives the same numbers.
+// Counter-based random fill: element g of a draw with seed s is a pure function of (s, g), so any
+// launch split gives the same numbers. A launch fills elements first .. first + n - 1 of the
+// whole array; `out` is bound from element `first` on.
 $ENABLE
 struct Params {
     n: u32,
@@ -9,6 +10,7 @@ struct Params {
     low: vec2<u32>,  // integers: low as (lo, hi)
     a: f32,  // uniform: low; normal: mean
     b: f32,  // uniform: high; normal: std
+    first: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<$T>;
@@ -38,5 +40,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
     let i = (wid.y * nwg.x + wid.x) * 256u + lid;
     if (i >= p.n) { return; }
+    let g = p.first + i;
 $BODY
 }
