@@ -581,6 +581,32 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
         be.arg_reduce("argmax", be.from_numpy(a[:2]), 1, False)
 
 
+def test_indexing_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
+    """gather, scatter_add and index_select in blocks along a dim other than the indexed one,
+    with index and source tensors shorter than the input along the blocked dim."""
+    rng = np.random.default_rng()
+    a = rng.standard_normal((40, 9, 20)).astype(np.float32)  # 28800 bytes
+    t = torch.from_numpy(a)
+    x = be.from_numpy(a)
+    monkeypatch.setattr(be.ctx, "binding_limit", 16384)
+    for dim in (0, 1, 2):
+        shape = list(a.shape)
+        shape[dim] = 13
+        shape[(dim + 1) % 3] -= 3  # shorter than the input along another dim
+        idx = rng.integers(0, a.shape[dim], shape)
+        src = rng.standard_normal(shape).astype(np.float32)
+        ti, ts = torch.from_numpy(idx), torch.from_numpy(src)
+        bi, bs = be.from_numpy(idx), be.from_numpy(src)
+        np.testing.assert_array_equal(be.to_numpy(be.gather(x, dim, bi)),
+                                      torch.gather(t, dim, ti).numpy())
+        np.testing.assert_allclose(be.to_numpy(be.scatter_add(x, dim, bi, bs)),
+                                   t.scatter_add(dim, ti, ts).numpy(), rtol=1e-5, atol=1e-5)
+        sel = rng.integers(0, a.shape[dim], 17)
+        np.testing.assert_array_equal(
+            be.to_numpy(be.index_select(x, dim, be.from_numpy(sel))),
+            torch.index_select(t, dim, torch.from_numpy(sel)).numpy())
+
+
 def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     rng = np.random.default_rng()
     a = rng.standard_normal((40, 100)).astype(np.float32)

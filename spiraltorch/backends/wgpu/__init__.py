@@ -193,15 +193,42 @@ class WgpuBackend(Backend):
 
     def gather(self, x, dim, index):
         from .indexing import gather
+        if self._past_binding(x, index):
+            return self._along_other_dim("gather", x, dim, lambda blk, i: self.gather(blk, dim, i),
+                                         index)
         return gather(self.ctx, x, dim, index)
 
     def scatter_add(self, x, dim, index, src):
         from .indexing import scatter_add
+        if self._past_binding(x, index, src):
+            return self._along_other_dim(
+                "scatter_add", x, dim, lambda blk, i, v: self.scatter_add(blk, dim, i, v),
+                index, src)
         return scatter_add(self.ctx, x, dim, index, src)
 
     def index_select(self, x, dim, index):
         from .indexing import index_select
+        if self._past_binding(x):
+            return self._along_other_dim("index_select", x, dim,
+                                         lambda blk: self.index_select(blk, dim, index))
         return index_select(self.ctx, x, dim, index)
+
+    def _past_binding(self, x, *others) -> bool:
+        """Whether x (of two or more dims) or an array indexed with it exceeds one binding."""
+        return x.ndim > 1 and any(a.buffer.size > self.ctx.binding_limit for a in (x, *others))
+
+    def _along_other_dim(self, op, x, dim, fn, *others):
+        """``fn`` over blocks of x along a dim other than ``dim``, each with the same rows of
+        ``others`` (copies, cut to their own length), results concatenated along that dim: how
+        the indexing ops handle arrays past one storage binding."""
+        along = 1 if dim == 0 else 0
+        parts = []
+        for block, rows in self._blocks(x, op, along, others):
+            subs = [self.copy(self._rows(o, range(min(rows.start, o.shape[along]),
+                                                  min(rows.stop, o.shape[along])), along))
+                    for o in others]
+            parts.append(fn(block, *subs))
+        return self.cat(parts, along)
 
     def index_put(self, x, index, values, accumulate):
         from .indexing import index_put
@@ -252,11 +279,13 @@ class WgpuBackend(Backend):
         window[dim] = (rows.start, rows.stop, 1)
         return self.slice(x, window)
 
-    def _blocks(self, x, op, dim=0):
+    def _blocks(self, x, op, dim=0, also=()):
         """(copy of a block of x along ``dim``, its range) for blocks that fit half a storage
-        binding each (pool buckets round sizes up): how ops on arrays past one binding run."""
+        binding each (pool buckets round sizes up), as do the same rows of the arrays in
+        ``also``: how ops on arrays past one binding run."""
         rest = [n for d, n in enumerate(x.shape) if d != dim]
-        slab = math.prod(rest) * storage_itemsize(x.dtype)
+        slab = max(math.prod(a.shape) // max(a.shape[dim], 1) * storage_itemsize(a.dtype)
+                   for a in (x, *also))
         per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
         if per_block == 0:
             raise RuntimeError(
