@@ -619,6 +619,16 @@ def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, xb3)), a3 @ b3, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, be.from_numpy(b3[0]))), a3 @ b3[0],
                                rtol=1e-4, atol=1e-4)
+    wide = rng.standard_normal((100, 50)).astype(np.float32)  # second operands past the limit
+    wide3 = rng.standard_normal((6, 16, 70)).astype(np.float32)
+    xw, xw3 = be.from_numpy(wide), be.from_numpy(wide3)
+    small = rng.standard_normal((3, 100)).astype(np.float32)
+    row = rng.standard_normal((1, 16)).astype(np.float32)
+    np.testing.assert_allclose(be.to_numpy(be.matmul(be.from_numpy(small), xw)), small @ wide,
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(be.to_numpy(be.matmul(be.from_numpy(row), xw3)), row @ wide3,
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, xw3)), a3 @ wide3, rtol=1e-4, atol=1e-4)
     monkeypatch.setattr(be.ctx, "binding_limit", 256)
     with pytest.raises(RuntimeError, match="400 bytes"):
         be.matmul(xa, xb)

@@ -181,6 +181,10 @@ class WgpuBackend(Backend):
         from .matmul import matmul
         if a.buffer.size > self.ctx.binding_limit and a.ndim >= b.ndim:
             return self._matmul_by_blocks(a, b)
+        if b.buffer.size > self.ctx.binding_limit and b.ndim >= 2:
+            # blocks of b's columns give blocks of the output's columns
+            parts = [self.matmul(a, block) for block, _ in self._blocks(b, "matmul", b.ndim - 1)]
+            return self.cat(parts, parts[0].ndim - 1)
         return matmul(self.ctx, a, b)
 
     def _matmul_by_blocks(self, a, b):
