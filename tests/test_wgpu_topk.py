@@ -119,15 +119,15 @@ def test_large_k_sorts_across_dispatches(ctx, dtype, choice):
 
 
 def test_candidates_merge_over_several_levels(ctx):
-    """Many short chunks: the candidates are merged in groups of MERGE_FANIN segments, level
-    after level, on the radix and the filtered paths."""
+    """Many short chunks: the candidates are merged in groups of 4 to 16 segments, level after
+    level, on the radix and the filtered paths."""
     rng = np.random.default_rng()
     for dtype in ("float32", "float16"):
         a = make_input(rng, dtype, 3, 9000)
         x = from_numpy(ctx, a)
         for fq in (0, 1):
             choice = Choice(u2=1, wg=32, kl=2, ch=40, extra=(("sg", 1), ("fq", fq), ("rw", 0)))
-            for k in (2, 5, 33):
+            for k in (2, 5, 33, 1100):  # 1100: levels of 4 segments
                 launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
                 passes = sum(1 for p, *_ in launch._steps if "sort" not in p.label
                              and "emit" not in p.label)

@@ -5,8 +5,8 @@ ranked by larger key, then lower index, which is a total order: the result is th
 Choice, bit for bit. A call runs these dispatches, in order:
 
 1. ``select`` (one workgroup per row, ``u2=0``), or ``select`` per chunk of ``ch`` columns writing
-   k candidates each followed by merges (``u2=1``): ``select`` over groups of MERGE_FANIN
-   candidate segments until one group is left, then over that. The selection is a radix select
+   k candidates each followed by merges (``u2=1``): ``select`` over groups of 4 to 16 candidate
+   segments (MERGE_FANIN) until one group is left, then over that. The selection is a radix select
    with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
    maximum. ``kl`` is the number of units (16-byte words of a contiguous row, else single
    elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
@@ -44,7 +44,11 @@ from .array import WgpuArray, storage_itemsize
 from .device import grid, load_wgsl
 from .views import contiguous
 
-MERGE_FANIN = 16  # candidate segments of k pairs one merge workgroup takes
+# Candidate segments of k pairs one merge workgroup takes: as many as fit MERGE_PAIRS pairs,
+# from 4 to 16 (H100: for k = 1024, levels of 4 segments beat fewer levels of 16).
+MERGE_FANIN = (4, 16)
+MERGE_PAIRS = 4096
+MERGE_KL = 8  # pairs per invocation per sweep of a merge (few workgroups: more loads in flight)
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_WG = 256
 EMIT_WG = 256
@@ -208,11 +212,12 @@ class TopkLaunch:
             cand = self._buffer(rows * slots * 8)
             self._pass(x.buffer, cand, False, rows * plan.nseg,
                        dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
-            while slots > MERGE_FANIN * k:
-                nseg = math.ceil(slots / (MERGE_FANIN * k))
+            fanin = min(max(MERGE_PAIRS // k, MERGE_FANIN[0]), MERGE_FANIN[1])
+            while slots > fanin * k:
+                nseg = math.ceil(slots / (fanin * k))
                 merged = self._buffer(rows * nseg * k * 8)
                 self._pass(cand, merged, True, rows * nseg,
-                           dict(geometry, seg_len=MERGE_FANIN * k, nseg=nseg, out_slots=k,
+                           dict(geometry, seg_len=fanin * k, nseg=nseg, out_slots=k,
                                 in_slots=slots))
                 cand, slots = merged, nseg * k
             self._pass(cand, pairs, True, rows,
@@ -245,8 +250,9 @@ class TopkLaunch:
             self._add("topk filter", _FILTER_FILES, consts, [src, src, dst], groups, params)
         else:
             sg = plan.subgroups
+            kl = MERGE_KL if pairs else plan.kl
             self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
-                      {"WG": plan.wg, "KL": plan.kl, "PAIRS": int(pairs)}, [src, src, dst],
+                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst],
                       groups, params)
 
     def _sort(self, pairs, rows, n):
