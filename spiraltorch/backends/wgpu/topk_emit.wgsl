@@ -1,5 +1,6 @@
 // TopK output: the first k (key, index) pairs of each row become int64 indices (lo, 0) and the
-// values, gathered from the input so they keep their exact bits. One invocation per u32 word of
+// values, recovered from the keys, or gathered from the input where a key does not give the
+// exact bits (NaN payloads, the sign of zero). One invocation per u32 word of
 // the values buffer, so 16-bit values are written two at a time, without races.
 
 override WG: u32 = 256u;
@@ -24,8 +25,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         let f = w * per + q;
         if f < count {
             let row = f / prm.k;
-            let idx = pairs[2u * (row * prm.out_slots + f % prm.k) + 1u];
-            let bits = read_bits(prm.offset + row * prm.row_stride + idx * prm.col_stride);
+            let at = 2u * (row * prm.out_slots + f % prm.k);
+            let idx = pairs[at + 1u];
+            var bits = bits_of_key(pairs[at]);
+            if bits == NONE {
+                bits = read_bits(prm.offset + row * prm.row_stride + idx * prm.col_stride);
+            }
             word |= bits << (q * prm.elem_bits);
             indices[2u * f] = idx;
             indices[2u * f + 1u] = 0u;

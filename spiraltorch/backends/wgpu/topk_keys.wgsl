@@ -40,3 +40,24 @@ fn keys4(raw: vec4<u32>) -> vec4<u32> {
     }
     return key;
 }
+
+// The stored bits of the element whose key is `key`, or NONE where the key does not tell: the one
+// key of every NaN (payloads differ) and of both zeros (signs differ); those read the input.
+fn bits_of_key(key: u32) -> u32 {
+    let mask = key_mask();
+    let sign = 1u << (prm.key_bits - 1u);
+    var k = key;
+    if prm.largest == 0u {
+        k = k ^ mask;
+    }
+    if prm.kind == 0u {
+        if k == sign || k == mask {
+            return NONE;
+        }
+        return select(~k & mask, k ^ sign, (k & sign) != 0u);
+    }
+    if prm.kind == 1u {
+        return k ^ sign;
+    }
+    return k;
+}
