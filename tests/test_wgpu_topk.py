@@ -24,6 +24,7 @@ CHOICES = [
     Choice(u2=1, wg=128, kl=8, ch=300, extra=(("sg", 0), ("rw", 0))),
     Choice(u2=1, wg=256, kl=1, ch=0, cr=3, extra=(("sg", 1), ("rw", 0))),
     Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("rw", 1))),
+    Choice(u2=0, wg=128, kl=1, extra=(("sg", 0), ("fs", 1))),
 ]
 DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
 F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
@@ -164,7 +165,8 @@ def test_random_choices_fuzz(ctx):
         choice = Choice(u2=int(rng.integers(0, 2)), wg=int(rng.choice([32, 256])),
                         kl=int(rng.choice([1, 4])), ch=int(rng.integers(0, cols + 2)),
                         cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),
-                                                           ("rw", int(rng.integers(0, 2)))))
+                                                           ("rw", int(rng.integers(0, 2))),
+                                                           ("fs", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -189,7 +191,7 @@ def test_every_variant_within_default_limits():
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 3, 5000)
     x = from_numpy(ctx, a)
-    for choice in (CHOICES[1], CHOICES[3], CHOICES[5]):
+    for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6]):
         assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
             bool(features) and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
@@ -293,11 +295,35 @@ def test_rowwise_path_for_every_small_k(ctx, dtype):
     assert not wtopk.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_full_sort_path_for_short_rows(ctx, dtype):
+    """Whole rows sorted, the first k taken: every k up to the row length, rows of 2048 (one
+    sort block) and strided rows."""
+    rng = np.random.default_rng()
+    choice = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
+    for a in (make_input(rng, dtype, 9, 300), adversarial_rows(rng, dtype, 2048)):
+        x = from_numpy(ctx, a)
+        for k in (2, 7, 64, a.shape[1]):
+            assert wtopk.layout(ctx, a.shape[1], k, True, choice).full_sort
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
+    base = make_input(rng, dtype, 40, 9)
+    check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 13, True, True, choice)
+    assert not wtopk.layout(ctx, 2049, 8, True, choice).full_sort
+    assert not wtopk.layout(ctx, 300, 1, True, choice).full_sort
+
+
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
     def rw(rows, cols, k):
         return heuristics.choose("topk", rows, cols, k, device="wgpu").get("rw")
     assert rw(65536, 256, 8) == 1 and rw(16384, 1024, 2) == 1
     assert rw(4096, 1024, 8) == 0 and rw(65536, 256, 32) == 0 and rw(65536, 2048, 8) == 0
+
+
+def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
+    def fs(rows, cols, k):
+        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("fs")
+    assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 256) == 1
+    assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 128) == 0 and fs(4096, 4096, 4096) == 0
 
 
 def test_filter_path_chosen_by_segment_length(ctx):

@@ -23,10 +23,12 @@ cost more than radix passes over short ones); the backend field ``fq`` forces it
 
 For 2 <= k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
+For rows of at most SORT_BLOCK columns, ``fs`` = 1 replaces step 1 by ``pairs`` (every column
+as a (key, index) pair) and sorts whole rows; step 3 takes the first k of each.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
-fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw`` and
-``fq``.
+fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw``,
+``fs`` and ``fq``.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -78,6 +80,7 @@ _SELECT_FILES = {
     True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
            "topk_units.wgsl", "topk_select.wgsl"),
 }
+_PAIRS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_pairs.wgsl")
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
@@ -117,11 +120,12 @@ class Layout:
     slots: int  # (key, index) slots per row handed to the sort and the output gather
     filtered: bool  # the one-read ``filter`` path (output already in rank order)
     rowwise: bool  # one invocation per row (output already in rank order)
+    full_sort: bool  # whole rows sorted, the first k taken (output already in rank order)
 
     @property
     def ranked(self) -> bool:
         """The selection itself leaves the winners in rank order: no sort follows."""
-        return self.filtered or self.rowwise
+        return self.filtered or self.rowwise or self.full_sort
 
     @property
     def two_pass(self) -> bool:
@@ -144,12 +148,17 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    rowwise = 2 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
-    if rowwise:
+    full_sort = 2 <= k and cols <= SORT_BLOCK and int(choice.get("fs", 0)) == 1
+    rowwise = not full_sort and 2 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
+    if rowwise or full_sort:
         nseg, seg_len = 1, cols
-    filtered = not rowwise and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len)
-    slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
-    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise)
+    filtered = (not (rowwise or full_sort) and 2 <= k <= FILTER_K_MAX
+                and use_filter(choice.get("fq"), seg_len))
+    if full_sort:
+        slots = _next_pow2(cols)
+    else:
+        slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
+    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort)
 
 
 def use_filter(fq, seg_len: int) -> bool:
@@ -203,7 +212,11 @@ class TopkLaunch:
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
         pairs = self._buffer(rows * plan.slots * 8)
-        if plan.rowwise:
+        if plan.full_sort:
+            self._add("topk pairs", _PAIRS_FILES, {"WG": EMIT_WG}, [x.buffer, pairs],
+                      math.ceil(rows * plan.slots / EMIT_WG), dict(geometry, sort_n=plan.slots))
+            self._sort(pairs, rows, plan.slots)
+        elif plan.rowwise:
             self._add("topk rowwise", _ROWWISE_FILES, {"WG": ROWWISE_WG, "K": k},
                       [x.buffer, x.buffer, pairs], math.ceil(rows / ROWWISE_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
