@@ -332,6 +332,8 @@ def test_filter_path_chosen_by_segment_length(ctx):
     assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
     assert not wtopk.layout(ctx, 16384, 8, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
+    assert wtopk.layout(ctx, 32000, 32, True, auto, elem_bits=16).filtered
+    assert not wtopk.layout(ctx, 32000, 33, True, auto, elem_bits=16).filtered
     assert not wtopk.layout(ctx, 32000, 1, True, auto).filtered
     merged = Choice(u2=1, wg=256, kl=2, ch=65536, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 262144, 32, True, merged).filtered

@@ -63,6 +63,7 @@ ROWWISE_WG = 64
 # of 65536); on shorter ones its buffer sorts cost more than the radix passes, which re-read
 # from cache.
 FILTER_MIN_SEG = 16384
+FILTER_K_MAX_16 = 32  # on 16-bit rows, two radix passes beat the filter for larger k
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -132,7 +133,7 @@ class Layout:
         return self.nseg > 1
 
 
-def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
+def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> Layout:
     """Clamp ``choice`` to legal values for (cols, k) on this device; never changes results."""
     wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
     kl = _pow2_in(choice.kl, 1, SELECT_KL_MAX)
@@ -153,7 +154,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if rowwise or full_sort:
         nseg, seg_len = 1, cols
     filtered = (not (rowwise or full_sort) and 2 <= k <= FILTER_K_MAX
-                and use_filter(choice.get("fq"), seg_len))
+                and use_filter(choice.get("fq"), seg_len, k, elem_bits))
     if full_sort:
         slots = _next_pow2(cols)
     else:
@@ -161,11 +162,11 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort)
 
 
-def use_filter(fq, seg_len: int) -> bool:
+def use_filter(fq, seg_len: int, k: int, elem_bits: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
-    return seg_len > FILTER_MIN_SEG
+    return seg_len > FILTER_MIN_SEG and (elem_bits == 32 or k <= FILTER_K_MAX_16)
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
@@ -200,7 +201,7 @@ class TopkLaunch:
         self.rows, self.cols, self.k = rows, cols, k
         elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
-        self.plan = plan = layout(ctx, cols, k, sorted, choice)
+        self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
         self._scratch = []
