@@ -12,7 +12,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
-   steps in between.
+   steps in between. With keys and indices of 16 bits or fewer, ``sort_packed`` sorts rows of up
+   to 4096 slots with each pair packed into one u32.
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values gathered from the input.
 
 For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
@@ -52,6 +53,8 @@ MERGE_FANIN = (4, 16)
 MERGE_PAIRS = 4096
 MERGE_KL = 8  # pairs per invocation per sweep of a merge (few workgroups: more loads in flight)
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
+SORT_BLOCK_PACKED = 4096  # pairs packed into one u32 (16-bit keys and indices)
+NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
 EMIT_WG = 256
 FILTER_KL_MAX = 4
@@ -86,6 +89,7 @@ _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
+_SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 
 
@@ -201,6 +205,7 @@ class TopkLaunch:
         self.rows, self.cols, self.k = rows, cols, k
         elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
+        self.key_bits = fmt["key_bits"]
         self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
@@ -270,10 +275,16 @@ class TopkLaunch:
                       groups, params)
 
     def _sort(self, pairs, rows, n):
+        consts = {"WG": SORT_WG}
+        if self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16:
+            # keys and indices fit 16 bits each: one u32 per pair, twice the pairs per block
+            block = min(_next_pow2(rows * n), SORT_BLOCK_PACKED)
+            self._add("topk sort packed", _SORT_PACKED_FILES, consts, [pairs],
+                      math.ceil(rows * n / block), dict(rows=rows, sort_n=n, block=block))
+            return
         block = min(_next_pow2(rows * n), SORT_BLOCK)
         local_groups = math.ceil(rows * n / block)
         base = dict(rows=rows, sort_n=n, block=block)
-        consts = {"WG": SORT_WG}
         self._add("topk sort local", _SORT_LOCAL_FILES, consts, [pairs], local_groups, base)
         stage = 2 * block
         while stage <= n:
