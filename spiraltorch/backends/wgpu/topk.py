@@ -55,6 +55,7 @@ MERGE_PAIRS = 4096
 MERGE_KL = 8  # pairs per invocation per sweep of a merge (few workgroups: more loads in flight)
 SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_BLOCK_PACKED = 4096  # pairs packed into one u32 (16-bit keys and indices)
+SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pairs
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
 EMIT_WG = 256
@@ -278,8 +279,10 @@ class TopkLaunch:
     def _sort(self, pairs, rows, n):
         consts = {"WG": SORT_WG}
         if self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16:
-            # keys and indices fit 16 bits each: one u32 per pair, twice the pairs per block
-            block = min(_next_pow2(rows * n), SORT_BLOCK_PACKED)
+            # keys and indices fit 16 bits each: one u32 per pair, up to twice the pairs per
+            # block (blocks of 2048 where larger ones would leave the GPU short of workgroups)
+            wide = n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS
+            block = min(_next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
             self._add("topk sort packed", _SORT_PACKED_FILES, consts, [pairs],
                       math.ceil(rows * n / block), dict(rows=rows, sort_n=n, block=block))
             return
