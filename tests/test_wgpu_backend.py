@@ -607,6 +607,26 @@ def test_indexing_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
             torch.index_select(t, dim, torch.from_numpy(sel)).numpy())
 
 
+def test_1d_arg_reductions_and_nonzero_past_the_binding_limit(be, monkeypatch):
+    rng = np.random.default_rng()
+    a = rng.integers(-3, 4, 7000).astype(np.float32)  # many ties
+    monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # 512 elements a block
+    for nan_at in (None, 5000, 12):
+        if nan_at is not None:
+            a[nan_at] = np.nan
+            a[nan_at + 600] = np.nan
+        x = be.from_numpy(a)
+        for op in ("argmax", "argmin"):
+            for keepdim in (False, True):
+                got = be.to_numpy(be.arg_reduce(op, x, 0, keepdim))
+                want = getattr(torch, op)(torch.from_numpy(a), dim=0, keepdim=keepdim).numpy()
+                np.testing.assert_array_equal(got, want, err_msg=f"{op} {nan_at} {keepdim}")
+    for shape, dtype in (((7000,), np.float32), ((70, 3, 40), np.int64), ((300, 20), np.bool_)):
+        v = (rng.random(shape) < 0.3).astype(dtype)
+        got = be.to_numpy(be.nonzero(be.from_numpy(v)))
+        np.testing.assert_array_equal(got, np.argwhere(v).astype(np.int64))
+
+
 def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     rng = np.random.default_rng()
     a = rng.standard_normal((40, 100)).astype(np.float32)

@@ -175,7 +175,21 @@ class WgpuBackend(Backend):
             parts = [self.arg_reduce(op, block, axis, keepdim)
                      for block, _ in self._blocks(x, op, dim)]
             return self.cat(parts, dim if keepdim or dim < axis else dim - 1)
+        if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
+            return self._arg_reduce_by_blocks(op, x, keepdim)
         return arg_reduce(self.ctx, op, x, axis, keepdim)
+
+    def _arg_reduce_by_blocks(self, op, x, keepdim):
+        """argmax/argmin of a 1-D x past one binding: each block's winner and its value, then
+        the winner among those; blocks are in order, so ties and NaN keep the lowest index."""
+        winners, values = [], []
+        for block, rows in self._blocks(x, op):
+            i = self.arg_reduce(op, block, 0, True)
+            values.append(self.index_select(block, 0, i))
+            winners.append(self.binary("add", i, self.full((1,), rows.start, dt.int64)))
+        best = self.arg_reduce(op, self.cat(values, 0), 0, True)
+        out = self.index_select(self.cat(winners, 0), 0, best)
+        return out if keepdim else self.reshape(out, ())
 
     def matmul(self, a, b):
         from .matmul import matmul
@@ -240,6 +254,20 @@ class WgpuBackend(Backend):
 
     def nonzero(self, x):
         from .indexing import nonzero
+        limit = self.ctx.binding_limit
+        if x.ndim and max(x.buffer.size, 4 * math.prod(x.shape)) > limit:
+            # the kernel binds x and a 4-byte mask: blocks of the mask along dim 0, their row
+            # coordinates shifted by the block's first row
+            mask = x if x.dtype is dt.bool_ else self.cast(x, dt.bool_)
+            parts = []
+            for block, rows in self._blocks(mask, "nonzero"):
+                found = self.nonzero(block)
+                if rows.start:
+                    shift = self.from_numpy(np.array([[rows.start] + [0] * (x.ndim - 1)],
+                                                     np.int64))
+                    found = self.binary("add", found, shift)
+                parts.append(found)
+            return self.cat(parts, 0)
         return nonzero(self.ctx, x)
 
     def cat(self, xs, dim):
