@@ -607,7 +607,7 @@ def test_indexing_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
             torch.index_select(t, dim, torch.from_numpy(sel)).numpy())
 
 
-def test_1d_arg_reductions_and_nonzero_past_the_binding_limit(be, monkeypatch):
+def test_1d_arg_reductions_indexing_and_nonzero_past_the_binding_limit(be, monkeypatch):
     rng = np.random.default_rng()
     a = rng.integers(-3, 4, 7000).astype(np.float32)  # many ties
     monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # 512 elements a block
@@ -621,6 +621,12 @@ def test_1d_arg_reductions_and_nonzero_past_the_binding_limit(be, monkeypatch):
                 got = be.to_numpy(be.arg_reduce(op, x, 0, keepdim))
                 want = getattr(torch, op)(torch.from_numpy(a), dim=0, keepdim=keepdim).numpy()
                 np.testing.assert_array_equal(got, want, err_msg=f"{op} {nan_at} {keepdim}")
+    idx = rng.integers(0, 7000, 3000)
+    idx[:2] = (0, 6999)
+    x = be.from_numpy(a)
+    bi = be.from_numpy(idx)
+    np.testing.assert_array_equal(be.to_numpy(be.index_select(x, 0, bi)), a[idx])
+    np.testing.assert_array_equal(be.to_numpy(be.gather(x, 0, bi)), a[idx])
     for shape, dtype in (((7000,), np.float32), ((70, 3, 40), np.int64), ((300, 20), np.bool_)):
         v = (rng.random(shape) < 0.3).astype(dtype)
         got = be.to_numpy(be.nonzero(be.from_numpy(v)))

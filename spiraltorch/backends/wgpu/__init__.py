@@ -211,6 +211,8 @@ class WgpuBackend(Backend):
 
     def gather(self, x, dim, index):
         from .indexing import gather
+        if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
+            return self._take_1d_by_blocks("gather", x, index)
         if self._past_binding(x, index):
             return self._along_other_dim("gather", x, dim, lambda blk, i: self.gather(blk, dim, i),
                                          index)
@@ -226,10 +228,27 @@ class WgpuBackend(Backend):
 
     def index_select(self, x, dim, index):
         from .indexing import index_select
+        if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
+            return self._take_1d_by_blocks("index_select", x, index)
         if self._past_binding(x):
             return self._along_other_dim("index_select", x, dim,
                                          lambda blk: self.index_select(blk, dim, index))
         return index_select(self.ctx, x, dim, index)
+
+    def _take_1d_by_blocks(self, op, x, index):
+        """x[index] for a 1-D x past one storage binding: each block of x answers the indices
+        that fall inside it."""
+        if index.dtype is not dt.int64:
+            index = self.cast(index, dt.int64)
+        out = self.full(index.shape, 0, x.dtype)
+        zero = self.full((), 0, dt.int64)
+        for block, rows in self._blocks(x, op):
+            start = self.full((), rows.start, dt.int64)
+            inside = self.binary("logical_and", self.binary("ge", index, start),
+                                 self.binary("lt", index, self.full((), rows.stop, dt.int64)))
+            local = self.where(inside, self.binary("sub", index, start), zero)
+            out = self.where(inside, self.gather(block, 0, local), out)
+        return out
 
     def _past_binding(self, x, *others) -> bool:
         """Whether x (of two or more dims) or an array indexed with it exceeds one binding."""
