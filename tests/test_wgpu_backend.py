@@ -627,6 +627,13 @@ def test_1d_arg_reductions_indexing_and_nonzero_past_the_binding_limit(be, monke
     bi = be.from_numpy(idx)
     np.testing.assert_array_equal(be.to_numpy(be.index_select(x, 0, bi)), a[idx])
     np.testing.assert_array_equal(be.to_numpy(be.gather(x, 0, bi)), a[idx])
+    base = rng.standard_normal(7000).astype(np.float32)
+    base[[0, 512, 1024]] = -0.0  # first elements of blocks keep their sign
+    src = rng.standard_normal(3100).astype(np.float32)
+    want = torch.from_numpy(base).scatter_add(0, torch.from_numpy(idx), torch.from_numpy(src))
+    got = be.to_numpy(be.scatter_add(be.from_numpy(base), 0, bi, be.from_numpy(src)))
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    assert np.array_equal(np.signbit(got), np.signbit(want.numpy()))
     for shape, dtype in (((7000,), np.float32), ((70, 3, 40), np.int64), ((300, 20), np.bool_)):
         v = (rng.random(shape) < 0.3).astype(dtype)
         got = be.to_numpy(be.nonzero(be.from_numpy(v)))

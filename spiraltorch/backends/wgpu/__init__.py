@@ -220,6 +220,8 @@ class WgpuBackend(Backend):
 
     def scatter_add(self, x, dim, index, src):
         from .indexing import scatter_add
+        if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
+            return self._scatter_add_1d_by_blocks(x, index, src)
         if self._past_binding(x, index, src):
             return self._along_other_dim(
                 "scatter_add", x, dim, lambda blk, i, v: self.scatter_add(blk, dim, i, v),
@@ -249,6 +251,24 @@ class WgpuBackend(Backend):
             local = self.where(inside, self.binary("sub", index, start), zero)
             out = self.where(inside, self.gather(block, 0, local), out)
         return out
+
+    def _scatter_add_1d_by_blocks(self, x, index, src):
+        """scatter_add into a 1-D x past one storage binding: each block of x takes the sources
+        whose indices fall inside it; the others add -0.0 (or 0) to its first element, which
+        changes nothing, -0.0 included."""
+        if index.dtype is not dt.int64:
+            index = self.cast(index, dt.int64)
+        src = self.slice(src, [(0, index.shape[0], 1)])
+        nothing = self.full((), -0.0 if x.dtype.category == 2 else 0, x.dtype)
+        zero = self.full((), 0, dt.int64)
+        parts = []
+        for block, rows in self._blocks(x, "scatter_add"):
+            start = self.full((), rows.start, dt.int64)
+            inside = self.binary("logical_and", self.binary("ge", index, start),
+                                 self.binary("lt", index, self.full((), rows.stop, dt.int64)))
+            local = self.where(inside, self.binary("sub", index, start), zero)
+            parts.append(self.scatter_add(block, 0, local, self.where(inside, src, nothing)))
+        return self.cat(parts, 0)
 
     def _past_binding(self, x, *others) -> bool:
         """Whether x (of two or more dims) or an array indexed with it exceeds one binding."""
