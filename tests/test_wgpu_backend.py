@@ -564,7 +564,7 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
     a[rng.random(a.shape) < 0.03] = np.nan
     t = torch.from_numpy(a)
     x = be.from_numpy(a)
-    monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # a is 28800 bytes
+    monkeypatch.setattr(be.ctx, "binding_limit", 24576)  # a is 28800 bytes
     for axis in (0, 1, 2):
         for keepdim in (False, True):
             for op in ("argmax", "argmin"):
@@ -576,6 +576,17 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
             want = torch.sort(t, dim=axis, descending=descending, stable=True)
             np.testing.assert_array_equal(be.to_numpy(values), want.values.numpy())
             np.testing.assert_array_equal(be.to_numpy(indices), want.indices.numpy())
+    # the input fits one binding but the sort's (key, index) slots do not: blocks all the same
+    monkeypatch.setattr(be.ctx, "binding_limit", 40000)
+    cut = []
+    blocks = be._blocks
+    monkeypatch.setattr(be, "_blocks", lambda x, op, *args, **kw: cut.append(op) or
+                        blocks(x, op, *args, **kw))
+    values, indices = be.sort(x, 2, False, True)
+    want = torch.sort(t, dim=2, stable=True)
+    assert cut == ["sort"]
+    np.testing.assert_array_equal(be.to_numpy(values), want.values.numpy())
+    np.testing.assert_array_equal(be.to_numpy(indices), want.indices.numpy())
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="960 bytes"):
         be.arg_reduce("argmax", be.from_numpy(a[:2]), 1, False)

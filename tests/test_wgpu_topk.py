@@ -367,6 +367,27 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
         np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
         np.testing.assert_array_equal(be.to_numpy(values).view(np.uint32),
                                       want_values.view(np.uint32))
+    # the input fits one binding but its sort pairs (512 slots of 8 bytes a row) do not
+    monkeypatch.setattr(be.ctx, "binding_limit", 200_000)
+    split = []
+    by_blocks = be._topk_by_row_blocks
+    monkeypatch.setattr(be, "_topk_by_row_blocks",
+                        lambda *args: split.append(args[0].shape) or by_blocks(*args))
+    choice = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
+    for rows, k, dtype in ((60, 300, "float32"), (60, 300, "float16"), (40, 1000, "int32")):
+        b = make_input(rng, dtype, rows, k)
+        assert b.nbytes < 200_000 < rows * 8 * (1 << (k - 1).bit_length())
+        values, indices = be.topk(be.from_numpy(b), k, True, True, choice)
+        assert split.pop() == b.shape
+        want_values, want_indices = reference_topk(b, k, True)
+        np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
+        np.testing.assert_array_equal(bits(be.to_numpy(values)), bits(want_values))
+    a64 = rng.integers(-9, 9, size=(40, 700)).astype(np.int64)  # the 64-bit sort's pairs
+    values, indices = be.topk(be.from_numpy(a64), 600, True, True, choice)
+    assert split.pop() == a64.shape
+    want_values, want_indices = reference_topk(a64, 600, True)
+    np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
+    np.testing.assert_array_equal(be.to_numpy(values), want_values)
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="4000 bytes"):
         be.topk(x, 5, True, True, heuristics.choose("topk", 37, 1000, 5, device="wgpu"))

@@ -324,8 +324,15 @@ class WgpuBackend(Backend):
         return out
 
     def topk(self, x, k, largest, sorted, choice):
-        if x.buffer.size > self.ctx.binding_limit:
-            return self._topk_by_row_blocks(x, k, largest, sorted, choice)
+        from .topk import scratch_per_row
+        rows, cols = x.shape
+        if x.dtype is dt.int64:
+            per_row = 8 * (1 << max(cols - 1, 0).bit_length())  # the sort's (key, index) slots
+        else:
+            per_row = scratch_per_row(self.ctx, cols, k, sorted, choice,
+                                      8 * storage_itemsize(x.dtype))
+        if max(x.buffer.size, rows * per_row) > self.ctx.binding_limit:
+            return self._topk_by_row_blocks(x, k, largest, sorted, choice, per_row)
         if x.dtype is dt.int64:
             # 64-bit keys: the exact (key, index) sort, then the first k of each row.
             from .sort import sort
@@ -335,10 +342,11 @@ class WgpuBackend(Backend):
         from .topk import topk
         return topk(self.ctx, x, k, largest, sorted, choice)
 
-    def _topk_by_row_blocks(self, x, k, largest, sorted, choice):
-        """TopK of an input larger than one storage binding: rows are independent."""
+    def _topk_by_row_blocks(self, x, k, largest, sorted, choice, per_row):
+        """TopK of an input, or of its scratch pairs (``per_row`` bytes a row), larger than one
+        storage binding: rows are independent."""
         values, indices = [], []
-        for block, _ in self._blocks(x, "topk"):
+        for block, _ in self._blocks(x, "topk", slab_bytes=per_row):
             v, i = self.topk(block, k, largest, sorted, choice)
             values.append(v)
             indices.append(i)
@@ -350,13 +358,14 @@ class WgpuBackend(Backend):
         window[dim] = (rows.start, rows.stop, 1)
         return self.slice(x, window)
 
-    def _blocks(self, x, op, dim=0, also=()):
+    def _blocks(self, x, op, dim=0, also=(), slab_bytes=0):
         """(copy of a block of x along ``dim``, its range) for blocks that fit half a storage
         binding each (pool buckets round sizes up), as do the same rows of the arrays in
-        ``also``: how ops on arrays past one binding run."""
+        ``also`` and the op's own scratch of ``slab_bytes`` per index along ``dim``: how ops on
+        arrays past one binding run."""
         rest = [n for d, n in enumerate(x.shape) if d != dim]
-        slab = max(math.prod(a.shape) // max(a.shape[dim], 1) * storage_itemsize(a.dtype)
-                   for a in (x, *also))
+        slab = max([slab_bytes] + [math.prod(a.shape) // max(a.shape[dim], 1)
+                                   * storage_itemsize(a.dtype) for a in (x, *also)])
         per_block = (self.ctx.binding_limit // 2) // max(slab, 1)
         if per_block == 0:
             raise RuntimeError(
@@ -369,11 +378,14 @@ class WgpuBackend(Backend):
 
     def sort(self, x, dim, descending, stable):
         from .sort import sort
-        if x.ndim > 1 and x.buffer.size > self.ctx.binding_limit:
+        n = x.shape[dim] if x.ndim else 1
+        keys = math.prod(x.shape) // max(n, 1) * (1 << max(n - 1, 0).bit_length()) * 8
+        if x.ndim > 1 and max(x.buffer.size, keys) > self.ctx.binding_limit:
             # blocks along another dim hold whole lines along `dim`: they sort on their own
             along = 1 if dim == 0 else 0
             parts = [self.sort(block, dim, descending, stable)
-                     for block, _ in self._blocks(x, "sort", along)]
+                     for block, _ in self._blocks(x, "sort", along,
+                                                  slab_bytes=keys // max(x.shape[along], 1))]
             return (self.cat([v for v, _ in parts], along),
                     self.cat([i for _, i in parts], along))
         return sort(self.ctx, x, dim, descending)

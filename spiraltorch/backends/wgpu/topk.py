@@ -168,6 +168,12 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort)
 
 
+def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int) -> int:
+    """Bytes a row takes in the largest scratch buffer of a call: candidates or sort pairs."""
+    plan = layout(ctx, cols, k, sorted, choice, elem_bits)
+    return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0)
+
+
 def use_filter(fq, seg_len: int, k: int, elem_bits: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
