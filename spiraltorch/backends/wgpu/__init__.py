@@ -243,14 +243,18 @@ class WgpuBackend(Backend):
         if index.dtype is not dt.int64:
             index = self.cast(index, dt.int64)
         out = self.full(index.shape, 0, x.dtype)
-        zero = self.full((), 0, dt.int64)
         for block, rows in self._blocks(x, op):
-            start = self.full((), rows.start, dt.int64)
-            inside = self.binary("logical_and", self.binary("ge", index, start),
-                                 self.binary("lt", index, self.full((), rows.stop, dt.int64)))
-            local = self.where(inside, self.binary("sub", index, start), zero)
+            inside, local = self._in_block(index, rows)
             out = self.where(inside, self.gather(block, 0, local), out)
         return out
+
+    def _in_block(self, index, rows):
+        """(which int64 indices fall in ``rows``, their positions in the block or 0)."""
+        start = self.full((), rows.start, dt.int64)
+        inside = self.binary("logical_and", self.binary("ge", index, start),
+                             self.binary("lt", index, self.full((), rows.stop, dt.int64)))
+        local = self.where(inside, self.binary("sub", index, start), self.full((), 0, dt.int64))
+        return inside, local
 
     def _scatter_add_1d_by_blocks(self, x, index, src):
         """scatter_add into a 1-D x past one storage binding: each block of x takes the sources
@@ -260,13 +264,9 @@ class WgpuBackend(Backend):
             index = self.cast(index, dt.int64)
         src = self.slice(src, [(0, index.shape[0], 1)])
         nothing = self.full((), -0.0 if x.dtype.category == 2 else 0, x.dtype)
-        zero = self.full((), 0, dt.int64)
         parts = []
         for block, rows in self._blocks(x, "scatter_add"):
-            start = self.full((), rows.start, dt.int64)
-            inside = self.binary("logical_and", self.binary("ge", index, start),
-                                 self.binary("lt", index, self.full((), rows.stop, dt.int64)))
-            local = self.where(inside, self.binary("sub", index, start), zero)
+            inside, local = self._in_block(index, rows)
             parts.append(self.scatter_add(block, 0, local, self.where(inside, src, nothing)))
         return self.cat(parts, 0)
 

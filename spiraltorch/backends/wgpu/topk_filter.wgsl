@@ -157,14 +157,10 @@ fn filter_units(lid: u32, s: Segment, mode: u32, units: u32) {
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let group = group_index(wid, nwg);
-    let row = group / prm.nseg;
-    if row >= prm.rows {
+    if group / prm.nseg >= prm.rows {
         return;
     }
-    let seg = group % prm.nseg;
-    let start = seg * prm.seg_len;
-    let total = select(prm.cols, prm.in_slots, PAIRS);
-    let s = segment_of(row, start, min(prm.seg_len, total - start));
+    let s = segment_of_group(group);
     let out_base = group * prm.out_slots;
 
     if lid == 0u {

@@ -246,14 +246,10 @@ fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix:
 }
 
 fn select_segment(lid: u32, group: u32) {
-    let row = group / prm.nseg;
-    if row >= prm.rows {
+    if group / prm.nseg >= prm.rows {
         return;
     }
-    let seg = group % prm.nseg;
-    let start = seg * prm.seg_len;
-    let total = select(prm.cols, prm.in_slots, PAIRS);
-    let s = segment_of(row, start, min(prm.seg_len, total - start));
+    let s = segment_of_group(group);
     let out_base = group * prm.out_slots;
     if prm.k == 1u {
         select_best(lid, s, out_base);

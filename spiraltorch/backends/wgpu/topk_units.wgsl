@@ -47,6 +47,14 @@ fn segment_of(row: u32, start: u32, n: u32) -> Segment {
     return s;
 }
 
+// The segment of workgroup `group`: segment group % nseg of row group / nseg (the caller has
+// checked that the row exists).
+fn segment_of_group(group: u32) -> Segment {
+    let start = (group % prm.nseg) * prm.seg_len;
+    let total = select(prm.cols, prm.in_slots, PAIRS);
+    return segment_of(group / prm.nseg, start, min(prm.seg_len, total - start));
+}
+
 fn single_mode() -> u32 {
     return select(MODE_SINGLE, MODE_PAIR, PAIRS);
 }
