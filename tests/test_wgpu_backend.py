@@ -386,20 +386,44 @@ def test_scatter_add(be):
     check(be.to_numpy(be.scatter_add(be.from_numpy(xi), 0, be.from_numpy(ii), be.from_numpy(si))), want)
 
 
-def test_index_put(be):
-    base = floats((9,), specials=False)
-    idx = np.array([1, 4, 1, -1, 8])
-    vals = floats((5,), specials=False)
+INDEX_PUT_DTYPES = (np.float32, np.float16, np.int32, np.int64, np.uint8, np.bool_)
+
+
+def values_of(dtype, n):
+    if dtype == np.bool_:
+        return RNG.random(n) < 0.5
+    if dtype in (np.float32, np.float16):
+        return floats((n,), specials=False, dtype=dtype)
+    if dtype == np.int64:
+        return big_ints((n,))
+    return RNG.integers(0, 200, n).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", INDEX_PUT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_index_put(be, dtype):
+    """Repeated indices: the last occurrence wins, or all add; negative indices wrap; x may be a
+    window of a larger buffer."""
+    if np.dtype(dtype).name not in be.caps.dtypes:
+        pytest.skip("adapter without shader-f16")
+    base = values_of(dtype, 300)
+    idx = RNG.integers(-300, 300, 700)
+    vals = values_of(dtype, 700)
+    for index_dtype in (np.int64, np.int32):
+        x = be.slice(be.from_numpy(np.concatenate([base, base])), [(300, 600, 1)])
+        be.index_put(x, be.from_numpy(idx.astype(index_dtype)), be.from_numpy(vals), False)
+        want = base.copy()
+        want[idx] = vals
+        check(be.to_numpy(x), want)
+    if dtype != np.bool_:
+        x = be.from_numpy(base)
+        be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
+        want = torch.from_numpy(base).index_put_((torch.from_numpy(idx),), torch.from_numpy(vals),
+                                                 accumulate=True)
+        check(be.to_numpy(x), want.numpy(), *((1e-2, 2e-2) if dtype == np.float16 else (1e-6, 1e-6)))
     x = be.from_numpy(base)
-    be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
+    be.index_put(x, be.from_numpy(idx[:5]), be.from_numpy(vals[:1]), False)  # one value, broadcast
     want = base.copy()
-    np.add.at(want, idx, vals)
-    check(be.to_numpy(x), want, rtol=1e-6)
-    x = be.from_numpy(base)
-    uniq = np.array([3, 0, 7])
-    be.index_put(x, be.from_numpy(uniq), be.from_numpy(np.float32([5.0])), False)
-    want = base.copy()
-    want[uniq] = 5.0
+    want[idx[:5]] = vals[0]
     check(be.to_numpy(x), want)
 
 
@@ -428,6 +452,20 @@ def test_random(be):
     assert counts.size == 10 and counts.min() > 9000
 
 
+def widest_binding(be, monkeypatch) -> list:
+    """A list that holds the largest storage binding of every dispatch recorded from now on."""
+    widest = [0]
+    record = be.ctx._record
+
+    def spy(pipeline, bindings, groups, uniform):
+        sizes = [b[2] if isinstance(b, tuple) else b.size for b in bindings]
+        widest[0] = max(widest[0], *sizes)
+        return record(pipeline, bindings, groups, uniform)
+
+    monkeypatch.setattr(be.ctx, "_record", spy)
+    return widest
+
+
 def test_random_past_the_binding_limit_gives_the_same_numbers(be, monkeypatch):
     """Blocks of the output past one storage binding: the counter-based draw is unchanged."""
     seed = int(RNG.integers(0, 2 ** 63))
@@ -439,9 +477,11 @@ def test_random_past_the_binding_limit_gives_the_same_numbers(be, monkeypatch):
     whole = [be.to_numpy(be.random(kind, (5001,), dtype, seed, lo, hi))
              for kind, dtype, lo, hi in draws]
     monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # 1024 32-bit elements a block
+    widest = widest_binding(be, monkeypatch)
     for want, (kind, dtype, lo, hi) in zip(whole, draws):
         got = be.to_numpy(be.random(kind, (5001,), dtype, seed, lo, hi))
         np.testing.assert_array_equal(got, want, err_msg=f"{kind} {dtype.name}")
+    assert 0 < widest[0] <= 4096
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -487,6 +527,7 @@ def test_two_dimensional_grid(be, monkeypatch):
 
 def test_operands_past_the_binding_limit_are_windowed(be, monkeypatch):
     monkeypatch.setattr(be.ctx, "binding_limit", 2048)
+    widest = widest_binding(be, monkeypatch)
     a = floats((50, 40))
     b = floats((40,))
     check(be.to_numpy(be.binary("add", strided(be, a), be.from_numpy(b))), a + b)
@@ -499,6 +540,7 @@ def test_operands_past_the_binding_limit_are_windowed(be, monkeypatch):
     check(be.to_numpy(x), want)
     h = floats((3, 700), dtype=np.float16)  # one row alone is wider than a binding
     check(be.to_numpy(be.unary("abs", be.from_numpy(h))), np.abs(h))
+    assert 0 < widest[0] <= 2048
 
 
 def test_compile_failure_names_kernel_and_adapter(be):
@@ -544,6 +586,7 @@ def test_reductions_past_the_binding_limit_run_in_blocks(be, monkeypatch):
     a = rng.standard_normal((50, 300)).astype(np.float32)
     x = be.from_numpy(a)
     monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # 6 rows a block
+    widest = widest_binding(be, monkeypatch)
     for op, fn in (("sum", np.sum), ("max", np.max), ("min", np.min)):
         for axes in ((0,), (1,), (0, 1)):
             for keepdim in (False, True):
@@ -551,6 +594,7 @@ def test_reductions_past_the_binding_limit_run_in_blocks(be, monkeypatch):
                 want = fn(a, axis=axes, keepdims=keepdim)
                 assert got.shape == want.shape, (op, axes, keepdim)
                 np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    assert 0 < widest[0] <= 16384
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="1200 bytes"):
         be.reduce("sum", x, (0,), False)
@@ -565,6 +609,7 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
     t = torch.from_numpy(a)
     x = be.from_numpy(a)
     monkeypatch.setattr(be.ctx, "binding_limit", 24576)  # a is 28800 bytes
+    widest = widest_binding(be, monkeypatch)
     for axis in (0, 1, 2):
         for keepdim in (False, True):
             for op in ("argmax", "argmin"):
@@ -576,8 +621,10 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
             want = torch.sort(t, dim=axis, descending=descending, stable=True)
             np.testing.assert_array_equal(be.to_numpy(values), want.values.numpy())
             np.testing.assert_array_equal(be.to_numpy(indices), want.indices.numpy())
+    assert 0 < widest[0] <= 24576
     # the input fits one binding but the sort's (key, index) slots do not: blocks all the same
     monkeypatch.setattr(be.ctx, "binding_limit", 40000)
+    widest[0] = 0
     cut = []
     blocks = be._blocks
     monkeypatch.setattr(be, "_blocks", lambda x, op, *args, **kw: cut.append(op) or
@@ -587,6 +634,7 @@ def test_arg_reductions_and_sort_past_the_binding_limit_run_in_blocks(be, monkey
     assert cut == ["sort"]
     np.testing.assert_array_equal(be.to_numpy(values), want.values.numpy())
     np.testing.assert_array_equal(be.to_numpy(indices), want.indices.numpy())
+    assert 0 < widest[0] <= 40000
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="960 bytes"):
         be.arg_reduce("argmax", be.from_numpy(a[:2]), 1, False)
@@ -600,6 +648,7 @@ def test_indexing_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     t = torch.from_numpy(a)
     x = be.from_numpy(a)
     monkeypatch.setattr(be.ctx, "binding_limit", 16384)
+    widest = widest_binding(be, monkeypatch)
     for dim in (0, 1, 2):
         shape = list(a.shape)
         shape[dim] = 13
@@ -616,12 +665,14 @@ def test_indexing_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
         np.testing.assert_array_equal(
             be.to_numpy(be.index_select(x, dim, be.from_numpy(sel))),
             torch.index_select(t, dim, torch.from_numpy(sel)).numpy())
+    assert 0 < widest[0] <= 16384
 
 
 def test_1d_arg_reductions_indexing_and_nonzero_past_the_binding_limit(be, monkeypatch):
     rng = np.random.default_rng()
     a = rng.integers(-3, 4, 7000).astype(np.float32)  # many ties
     monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # 512 elements a block
+    widest = widest_binding(be, monkeypatch)
     for nan_at in (None, 5000, 12):
         if nan_at is not None:
             a[nan_at] = np.nan
@@ -645,10 +696,56 @@ def test_1d_arg_reductions_indexing_and_nonzero_past_the_binding_limit(be, monke
     got = be.to_numpy(be.scatter_add(be.from_numpy(base), 0, bi, be.from_numpy(src)))
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
     assert np.array_equal(np.signbit(got), np.signbit(want.numpy()))
+    small = be.from_numpy(a[:300])  # fits one binding, but the index and source do not
+    np.testing.assert_array_equal(be.to_numpy(be.gather(small, 0, be.from_numpy(idx % 300))),
+                                  a[idx % 300])
+    got = be.to_numpy(be.scatter_add(be.from_numpy(base[:300]), 0, be.from_numpy(idx % 300),
+                                     be.from_numpy(src)))
+    want = torch.from_numpy(base[:300]).scatter_add(0, torch.from_numpy(idx % 300),
+                                                    torch.from_numpy(src))
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
     for shape, dtype in (((7000,), np.float32), ((70, 3, 40), np.int64), ((300, 20), np.bool_)):
         v = (rng.random(shape) < 0.3).astype(dtype)
         got = be.to_numpy(be.nonzero(be.from_numpy(v)))
         np.testing.assert_array_equal(got, np.argwhere(v).astype(np.int64))
+    assert 0 < widest[0] <= 4096
+
+
+@pytest.mark.parametrize("dtype", INDEX_PUT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_1d_sort_and_index_put_past_the_binding_limit(be, dtype, monkeypatch):
+    """Sorted blocks merged by rank; index_put by blocks of x and by pieces of the index list.
+    No dispatch binds more than the limit."""
+    if np.dtype(dtype).name not in be.caps.dtypes:
+        pytest.skip("adapter without shader-f16")
+    n = 5000
+    a = values_of(dtype, n)
+    if dtype in (np.float32, np.float16):
+        a[RNG.choice(n, n // 2)] = RNG.integers(-2, 3, n // 2)  # ties
+        a[RNG.choice(n, 40)] = [np.nan, np.inf, -np.inf, -0.0, 0.0] * 8
+    elif dtype == np.int64:
+        a[RNG.choice(n, n // 2)] = RNG.integers(-2, 3, n // 2)
+    x = be.from_numpy(a)
+    widest = widest_binding(be, monkeypatch)
+    monkeypatch.setattr(be.ctx, "binding_limit", 8192)
+    for descending in (False, True):
+        v, i = be.sort(x, 0, descending, True)
+        want = torch.sort(torch.from_numpy(a), descending=descending, stable=True)
+        check(be.to_numpy(i), want.indices.numpy())
+        check(be.to_numpy(v), want.values.numpy())
+    idx = RNG.integers(-n, n, 3000)
+    vals = values_of(dtype, 3000)
+    x = be.from_numpy(a)
+    be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), False)
+    want = a.copy()
+    want[idx] = vals
+    check(be.to_numpy(x), want)
+    if dtype != np.bool_:
+        x = be.from_numpy(a)
+        be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
+        want = torch.from_numpy(a).index_put_((torch.from_numpy(idx),), torch.from_numpy(vals),
+                                              accumulate=True)
+        check(be.to_numpy(x), want.numpy(), *((1e-2, 2e-2) if dtype == np.float16 else (1e-6, 1e-6)))
+    assert 0 < widest[0] <= 8192
 
 
 def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
@@ -659,6 +756,7 @@ def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     b3 = rng.standard_normal((6, 16, 5)).astype(np.float32)
     xa, xb, xa3, xb3 = (be.from_numpy(v) for v in (a, b, a3, b3))
     monkeypatch.setattr(be.ctx, "binding_limit", 4096)  # a: 5 rows a block; a3: 1 batch a block
+    widest = widest_binding(be, monkeypatch)
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa, xb)), a @ b, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, xb3)), a3 @ b3, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, be.from_numpy(b3[0]))), a3 @ b3[0],
@@ -673,6 +771,7 @@ def test_matmul_past_the_binding_limit_runs_in_blocks(be, monkeypatch):
     np.testing.assert_allclose(be.to_numpy(be.matmul(be.from_numpy(row), xw3)), row @ wide3,
                                rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(be.to_numpy(be.matmul(xa3, xw3)), a3 @ wide3, rtol=1e-4, atol=1e-4)
+    assert 0 < widest[0] <= 4096
     monkeypatch.setattr(be.ctx, "binding_limit", 256)
     with pytest.raises(RuntimeError, match="400 bytes"):
         be.matmul(xa, xb)

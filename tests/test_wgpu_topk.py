@@ -13,6 +13,7 @@ from spiraltorch.backends.wgpu.device import WgpuContext, get_context
 from spiraltorch.backends.wgpu.timing import device_time
 from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy
 from spiraltorch.heuristics.choice import Choice
+from tests.test_wgpu_backend import widest_binding
 from tests.topk_reference import reference_topk
 
 # One-pass, two-pass and one invocation per row, workgroup sizes 32..256, units 1..8, subgroup
@@ -360,6 +361,7 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
     a[3, 5] = np.nan
     x = be.from_numpy(a)
     monkeypatch.setattr(be.ctx, "binding_limit", 16384)  # 4 rows a block
+    widest = widest_binding(be, monkeypatch)
     for largest in (True, False):
         values, indices = be.topk(x, 50, largest, True, heuristics.choose("topk", 37, 1000, 50,
                                                                           device="wgpu"))
@@ -367,8 +369,10 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
         np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
         np.testing.assert_array_equal(be.to_numpy(values).view(np.uint32),
                                       want_values.view(np.uint32))
+    assert 0 < widest[0] <= 16384
     # the input fits one binding but its sort pairs (512 slots of 8 bytes a row) do not
     monkeypatch.setattr(be.ctx, "binding_limit", 200_000)
+    widest[0] = 0
     split = []
     by_blocks = be._topk_by_row_blocks
     monkeypatch.setattr(be, "_topk_by_row_blocks",
@@ -388,6 +392,7 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
     want_values, want_indices = reference_topk(a64, 600, True)
     np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
     np.testing.assert_array_equal(be.to_numpy(values), want_values)
+    assert 0 < widest[0] <= 200_000
     monkeypatch.setattr(be.ctx, "binding_limit", 1024)
     with pytest.raises(RuntimeError, match="4000 bytes"):
         be.topk(x, 5, True, True, heuristics.choose("topk", 37, 1000, 5, device="wgpu"))

@@ -211,6 +211,9 @@ class WgpuBackend(Backend):
 
     def gather(self, x, dim, index):
         from .indexing import gather
+        if x.ndim == 1 and self._long_index(x, index):
+            return self.cat([self.gather(x, 0, piece)
+                             for piece, _ in self._blocks(self.cast(index, dt.int64), "gather")], 0)
         if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
             return self._take_1d_by_blocks("gather", x, index)
         if self._past_binding(x, index):
@@ -220,6 +223,13 @@ class WgpuBackend(Backend):
 
     def scatter_add(self, x, dim, index, src):
         from .indexing import scatter_add
+        if x.ndim == 1 and self._long_index(x, index, src):
+            # pieces of the index list in order, each adding to the sum of the ones before
+            index = self.cast(index, dt.int64)
+            src = self.slice(src, [(0, index.shape[0], 1)])
+            for piece, rows in self._blocks(index, "scatter_add", also=(src,)):
+                x = self.scatter_add(x, 0, piece, self.copy(self._rows(src, rows)))
+            return x
         if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
             return self._scatter_add_1d_by_blocks(x, index, src)
         if self._past_binding(x, index, src):
@@ -230,12 +240,22 @@ class WgpuBackend(Backend):
 
     def index_select(self, x, dim, index):
         from .indexing import index_select
+        if x.ndim == 1 and self._long_index(x, index):
+            return self.cat([self.index_select(x, 0, piece) for piece, _ in
+                             self._blocks(self.cast(index, dt.int64), "index_select")], 0)
         if x.ndim == 1 and x.buffer.size > self.ctx.binding_limit:
             return self._take_1d_by_blocks("index_select", x, index)
         if self._past_binding(x):
             return self._along_other_dim("index_select", x, dim,
                                          lambda blk: self.index_select(blk, dim, index))
         return index_select(self.ctx, x, dim, index)
+
+    def _long_index(self, x, index, *others) -> bool:
+        """Whether a 1-D index (or the output or source of its length), or a buffer it or the
+        source views, exceeds one binding."""
+        entry = max(storage_itemsize(a.dtype) for a in (x, index, *others))
+        return (index.shape[0] * entry > self.ctx.binding_limit
+                or any(a.buffer.size > self.ctx.binding_limit for a in (index, *others)))
 
     def _take_1d_by_blocks(self, op, x, index):
         """x[index] for a 1-D x past one storage binding: each block of x answers the indices
@@ -289,6 +309,26 @@ class WgpuBackend(Backend):
 
     def index_put(self, x, index, values, accumulate):
         from .indexing import index_put
+        limit = self.ctx.binding_limit
+        if index.dtype is not dt.int64:
+            index = self.cast(index, dt.int64)
+        values = self.contiguous(self.expand(values, index.shape))
+        if max(index.buffer.size, values.buffer.size) > limit:
+            # pieces of the index list in order: later pieces overwrite, or add to, earlier ones
+            for piece, rows in self._blocks(index, "index_put", also=(values,)):
+                self.index_put(x, piece, self.copy(self._rows(values, rows)), accumulate)
+            return x
+        if max(x.buffer.size, 4 * x.size) > limit:  # x, or the kernel's 4-byte claim per slot
+            # blocks of x, each taking the indices inside it; the others name its end: nothing
+            n = self.full((), x.shape[0], dt.int64)
+            index = self.where(self.binary("lt", index, self.full((), 0, dt.int64)),
+                               self.binary("add", index, n), index)
+            for block, rows in self._blocks(x, "index_put", slab_bytes=4):
+                inside, local = self._in_block(index, rows)
+                local = self.where(inside, local, self.full((), len(rows), dt.int64))
+                self.assign(self._rows(x, rows), index_put(self.ctx, block, local, values,
+                                                           accumulate))
+            return x
         return index_put(self.ctx, x, index, values, accumulate)
 
     def nonzero(self, x):
@@ -380,6 +420,8 @@ class WgpuBackend(Backend):
         from .sort import sort
         n = x.shape[dim] if x.ndim else 1
         keys = math.prod(x.shape) // max(n, 1) * (1 << max(n - 1, 0).bit_length()) * 8
+        if x.ndim == 1 and max(x.buffer.size, keys) > self.ctx.binding_limit:
+            return self._sort_1d_by_blocks(x, descending, stable)
         if x.ndim > 1 and max(x.buffer.size, keys) > self.ctx.binding_limit:
             # blocks along another dim hold whole lines along `dim`: they sort on their own
             along = 1 if dim == 0 else 0
@@ -389,6 +431,38 @@ class WgpuBackend(Backend):
             return (self.cat([v for v, _ in parts], along),
                     self.cat([i for _, i in parts], along))
         return sort(self.ctx, x, dim, descending)
+
+    def _sort_1d_by_blocks(self, x, descending, stable):
+        """sort of a 1-D x, or of its (key, index) slots, past one storage binding: blocks sorted
+        on their own; each element's place in the whole is its place in its block plus the
+        elements of the other blocks that come before it (binary searches); then each block of
+        the output takes the elements whose places fall inside it."""
+        from .sort import add_ranks
+        # a block's slots: 8-byte keys and 4-byte indices, up to twice the block (power of two)
+        runs = []
+        for block, rows in self._blocks(x, "sort", slab_bytes=24):
+            values, indices = self.sort(block, 0, descending, stable)
+            runs.append((values, self.binary("add", indices, self.full((), rows.start, dt.int64)),
+                         rows))
+        places = []
+        for b, (values, _, rows) in enumerate(runs):
+            place = WgpuArray.empty(self.ctx, (len(rows),), dt.int64)
+            others = [r for r in range(len(runs)) if r != b]
+            for r in others:
+                add_ranks(self.ctx, place, runs[r][0], values, descending, r < b, r == others[0])
+            places.append(place)
+        out_values, out_indices = [], []
+        for _, _, rows in runs:
+            vals = WgpuArray.empty(self.ctx, (len(rows),), x.dtype)
+            idx = WgpuArray.empty(self.ctx, (len(rows),), dt.int64)
+            for (values, indices, _), place in zip(runs, places):
+                inside, local = self._in_block(place, rows)
+                local = self.where(inside, local, self.full((), len(rows), dt.int64))
+                self.index_put(vals, local, values, False)
+                self.index_put(idx, local, indices, False)
+            out_values.append(vals)
+            out_indices.append(idx)
+        return self.cat(out_values, 0), self.cat(out_indices, 0)
 
 
 def create() -> WgpuBackend:

@@ -9,7 +9,7 @@ from ... import dtypes as dt
 from .array import WgpuArray
 from .device import grid, load_wgsl
 from .elementwise import KIND, STORE_T, cast_expr, check_dtype, launch
-from .views import expand
+from .views import contiguous, expand
 
 _GATHER = """    let j = position(index[i_off + c_dim * at(p.i_st, p.dim)]);
     out[o] = x[x_off + j * at(p.x_st, p.dim)];"""
@@ -109,14 +109,24 @@ def scatter_add(ctx, x: WgpuArray, dim: int, index: WgpuArray, src: WgpuArray) -
 
 def index_put(ctx, x: WgpuArray, index: WgpuArray, values: WgpuArray, accumulate: bool):
     """x[index] = values (or +=) in place on contiguous 1-D x; with repeated indices and
-    accumulate=False the last occurrence wins."""
-    index = _as_int64(ctx, index)
-    if index.size == 0:
+    accumulate=False the last occurrence wins. Indices outside x name nothing (callers check)."""
+    index = contiguous(_as_int64(ctx, index))
+    if index.size == 0 or x.size == 0:
         return x
-    values = expand(values, index.shape)
-    combine = dict(_ADD) if accumulate else {"*": "v"}
-    result = _scatter(ctx, "index_put", combine, x, 0, index, values)
-    launch(ctx, "x0", x, [result])
+    values = contiguous(expand(values, index.shape))
+    if accumulate:
+        launch(ctx, "x0", x, [_scatter(ctx, "index_put", _ADD, x, 0, index, values)])
+        return x
+    last = launch(ctx, "0", WgpuArray.empty(ctx, x.shape, dt.int32), [])
+    ctx.dispatch(ctx.pipeline("index_put claim", load_wgsl("index_put_claim.wgsl")),
+                 [last.buffer, index.buffer], grid(-(-index.size // 256)),
+                 struct.pack("<4I", index.size, x.size, index.offset, 0))
+    source = (load_wgsl("index_put_write.wgsl")
+              .replace("$ENABLE", "enable f16;" if x.dtype is dt.float16 else "")
+              .replace("$T", STORE_T[x.dtype.name]))
+    ctx.dispatch(ctx.pipeline(f"index_put write {x.dtype.name}", source),
+                 [x.buffer, last.buffer, values.buffer], grid(-(-x.size // 256)),
+                 struct.pack("<4I", x.size, x.offset, values.offset, 0))
     return x
 
 

@@ -1,4 +1,5 @@
-"""Exact sort along one axis: order keys, a bitonic network over (key, index), then a gather."""
+"""Exact sort along one axis: order keys, a bitonic network over (key, index), then a gather;
+and the ranks that merge sorted runs of a 1-D sort too large for one storage binding."""
 from __future__ import annotations
 
 import math
@@ -15,6 +16,26 @@ _KEY = {"f": "vec2<u32>(st_fkey(f32(v)), 0u)", "i": "vec2<u32>(bitcast<u32>(v) ^
         "u": "vec2<u32>(v, 0u)", "l": "vec2<u32>(v.y ^ 0x80000000u, v.x)"}
 
 
+def _keyed_source(name, dtype):
+    return (load_wgsl(name).replace("$ENABLE", "enable f16;" if dtype is dt.float16 else "")
+            .replace("$T", STORE_T[dtype.name]).replace("$LIB", load_wgsl("scalar_lib.wgsl"))
+            .replace("$KEY", _KEY[KIND[dtype.name]]))
+
+
+def add_ranks(ctx, places: WgpuArray, run: WgpuArray, query: WgpuArray, descending: bool,
+              run_first: bool, fresh: bool) -> None:
+    """places (fresh int64s, one per element of the sorted run ``query``) += how many elements
+    of the sorted run ``run`` come before each, starting from their positions in ``query`` when
+    ``fresh``; ``run_first``: run lies earlier in the input."""
+    if query.size == 0:
+        return
+    src = _keyed_source("sort_rank.wgsl", query.dtype)
+    ctx.dispatch(ctx.pipeline(f"sort rank {query.dtype.name}", src),
+                 [places.buffer, run.buffer, query.buffer], grid(-(-query.size // 256)),
+                 struct.pack("<8I", run.size, query.size, int(descending), int(run_first),
+                             run.offset, query.offset, int(fresh), 0))
+
+
 def sort(ctx, x: WgpuArray, dim: int, descending: bool):
     """(values, int64 indices) along dim; NaN is the largest value; equal keys keep index order."""
     check_dtype(ctx, x.dtype)
@@ -29,11 +50,7 @@ def sort(ctx, x: WgpuArray, dim: int, descending: bool):
         width = 1 << max(n - 1, 0).bit_length()
         keys = ctx.buffer(rows * width * 8)
         idx = ctx.buffer(rows * width * 4)
-        kind = KIND[x.dtype.name]
-        src = (load_wgsl("sort_keys.wgsl")
-               .replace("$ENABLE", "enable f16;" if x.dtype is dt.float16 else "")
-               .replace("$T", STORE_T[x.dtype.name]).replace("$LIB", load_wgsl("scalar_lib.wgsl"))
-               .replace("$KEY", _KEY[kind]))
+        src = _keyed_source("sort_keys.wgsl", x.dtype)
         ctx.dispatch(ctx.pipeline(f"sort keys {x.dtype.name}", src), [keys, idx, flat.buffer],
                      grid(-(-rows * width // 256)),
                      struct.pack("<8I", rows, n, width, int(descending), flat.offset, 0, 0, 0))
