@@ -250,6 +250,29 @@ def test_filter_path_over_many_sweeps(ctx, dtype, choice):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
+def test_keys_crowding_the_floor(ctx, dtype):
+    """The filter's floor (topk_floor.wgsl) of a workgroup of 32 is the lowest of k group maxima
+    of the 32 invocations' unit maxima. Here those maxima differ only in their lowest 5 bits
+    (and share one radix bucket) and every other element is lower: the floor lands among them."""
+    rng = np.random.default_rng()
+    raw = {"float32": (np.uint32, 0x3F000000, 0x3F800C00), "float16": (np.uint16, 0x3800, 0x3C00),
+           "int32": (np.uint32, 1 << 20, (1 << 20) + (3 << 10))}
+    kind, low, high = raw[dtype]
+    per = 16 // np.dtype(dtype).itemsize  # elements per 16-byte word unit
+    a = np.full((4, 1500), low, kind)
+    for row in range(4):
+        lows = np.arange(32) if row == 0 else rng.permutation(32)
+        for unit, j in enumerate(lows):
+            a[row, unit * per + unit % per] = high + j
+    a = a.view(dtype)
+    x = from_numpy(ctx, a)
+    for fq in (0, 1):
+        choice = Choice(u2=0, wg=32, kl=1, extra=(("sg", 0), ("fq", fq), ("rw", 0)))
+        for k in (2, 4, 7, 32):
+            check(ctx, a, x, k, True, True, choice)
+
+
 def test_filter_path_unaligned_half_rows(ctx):
     """Rows of odd stride and offset alternate between packed and element-wise reading (the
     filter path and the k = 1 maximum)."""
@@ -331,7 +354,9 @@ def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
     assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
-    assert not wtopk.layout(ctx, 16384, 8, True, auto).filtered
+    assert not wtopk.layout(ctx, 16384, 9, True, auto).filtered
+    assert wtopk.layout(ctx, 1024, 8, True, auto).filtered  # small k: shorter segments too
+    assert not wtopk.layout(ctx, 1023, 8, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
     assert wtopk.layout(ctx, 32000, 32, True, auto, elem_bits=16).filtered
     assert not wtopk.layout(ctx, 32000, 33, True, auto, elem_bits=16).filtered

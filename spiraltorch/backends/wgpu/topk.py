@@ -19,9 +19,11 @@ Choice, bit for bit. A call runs these dispatches, in order:
 
 For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
-far, ending in the top k already in rank order. It pays off on long segments (its buffer sorts
-cost more than radix passes over short ones); the backend field ``fq`` forces it on (1) or off
-(0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too.
+far, ending in the top k already in rank order; a floor found before the read
+(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. It pays off on long
+segments, and for k <= FILTER_K_SHORT on short ones too (with larger k its buffer sorts cost more
+than radix passes over short segments); the backend field ``fq`` forces it on (1) or off (0),
+and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too.
 
 For 2 <= k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
@@ -69,6 +71,10 @@ ROWWISE_WG = 64
 # from cache.
 FILTER_MIN_SEG = 16384
 FILTER_K_MAX_16 = 32  # on 16-bit rows, two radix passes beat the filter for larger k
+# For k <= FILTER_K_SHORT its floor lets so few elements into the buffer that it beats radix
+# select from segments of FILTER_MIN_SEG_SHORT elements (H100, Vulkan: rows of 1024 and 4096).
+FILTER_K_SHORT = 8
+FILTER_MIN_SEG_SHORT = 1024
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -88,7 +94,8 @@ _SELECT_FILES = {
 }
 _PAIRS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_pairs.wgsl")
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
-_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_filter.wgsl")
+_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
+                 "topk_filter.wgsl")
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
@@ -178,6 +185,8 @@ def use_filter(fq, seg_len: int, k: int, elem_bits: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
+    if k <= FILTER_K_SHORT and seg_len >= FILTER_MIN_SEG_SHORT:
+        return True
     return seg_len > FILTER_MIN_SEG and (elem_bits == 32 or k <= FILTER_K_MAX_16)
 
 

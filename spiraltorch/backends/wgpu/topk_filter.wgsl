@@ -8,6 +8,9 @@
 // Pairs compare by the total (key, index) order, so the buffer always holds the top k of
 // everything read and the result is exact. The output is the top k in rank order (best first),
 // so no later sort is needed; unused slots are padded with (0, NONE).
+// Before the first sweep a floor (topk_floor.wgsl) keeps out the elements that cannot be in the
+// top k; without it the first sweep would push every element through the buffer (one atomic
+// each, and a sort of the full buffer), with it only a few enter. The threshold then raises it.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
 // Workgroup memory: 8 KiB of buffer and a few words, within the 16 KiB default.
 
@@ -69,13 +72,14 @@ fn shrink(lid: u32, count: u32) -> u32 {
     if kept == prm.k {
         have_thr = true;
         thr = c_pair[kept - 1u];
+        floor_key = thr.x;
     }
     workgroupBarrier();
     return kept;
 }
 
 fn beats(e: vec2<u32>) -> bool {
-    return !have_thr || ranks_before(e, thr);
+    return e.x >= floor_key && (!have_thr || ranks_before(e, thr));
 }
 
 // Buffers `e`; false when the buffer is full.
@@ -109,8 +113,8 @@ fn offer(key: u32, col: u32, live: bool, bit: u32) -> u32 {
 // Offers the `live` leading keys of a quad (columns col..col+3) whose bits in `want` are set;
 // returns the bits (bit0 << element) of those that found no room.
 fn offer_quad(keys: vec4<u32>, col: u32, live: u32, want: u32, bit0: u32) -> u32 {
-    // Once the threshold is high, most quads hold no key that could beat it: one vector test.
-    if have_thr && !any(keys >= vec4<u32>(thr.x)) {
+    // Most quads hold no key that reaches the floor: one vector test.
+    if !any(keys >= vec4<u32>(floor_key)) {
         return 0u;
     }
     return offer(keys.x, col, live > 0u && (want & bit0) != 0u, bit0)
@@ -168,6 +172,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     have_thr = false;
     workgroupBarrier();
+    floor_key = segment_floor(lid, s);
     filter_units(lid, s, s.word_mode, word_units(s));
     filter_units(lid, s, single_mode(), single_units(s));
     let count = shrink(lid, settle(lid));

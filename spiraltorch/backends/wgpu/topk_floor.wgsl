@@ -1,0 +1,48 @@
+// A floor under which no element of a segment can be among its top k, found before the segment
+// is read: each invocation takes the best key of one unit (unit lid of the word units, or of the
+// single units when the words are fewer than the invocations), the invocations form k groups
+// (lid % k), and the floor is the lowest of the k group maxima. Those maxima are k elements
+// that reach it, so kernels may ignore every key below it; keys equal to it still count (ties go
+// by index). 0, which ignores nothing, where the units are fewer than the invocations or k
+// exceeds them. Dead elements count as key 0, the lowest. A few atomics and barriers: ranking
+// the invocations' keys instead costs WG steps per invocation, as much as reading a short row.
+// The kernel declares `WG` (at most 256) and sets `floor_key`.
+
+var<workgroup> floor_group: array<atomic<u32>, 256>;
+var<workgroup> floor_low: atomic<u32>;
+var<workgroup> floor_pick: u32;
+var<private> floor_key: u32;
+
+fn segment_floor(lid: u32, s: Segment) -> u32 {
+    var mode = s.word_mode;
+    var units = word_units(s);
+    if units < WG {
+        mode = single_mode();
+        units = single_units(s);
+    }
+    if units < WG || prm.k > WG {
+        return 0u;
+    }
+    let un = load_unit(s, mode, lid);
+    let at = vec4<u32>(0u, 1u, 2u, 3u);
+    let lo = select(vec4<u32>(0u), un.lo, at < vec4<u32>(un.n));
+    let hi = select(vec4<u32>(0u), un.hi, at + vec4<u32>(4u) < vec4<u32>(un.n));
+    let m = max(lo, hi);
+    if lid < prm.k {
+        atomicStore(&floor_group[lid], 0u);
+    }
+    if lid == 0u {
+        atomicStore(&floor_low, 0xffffffffu);
+    }
+    workgroupBarrier();
+    atomicMax(&floor_group[lid % prm.k], max(max(m.x, m.y), max(m.z, m.w)));
+    workgroupBarrier();
+    if lid < prm.k {
+        atomicMin(&floor_low, atomicLoad(&floor_group[lid]));
+    }
+    workgroupBarrier();
+    if lid == 0u {
+        floor_pick = atomicLoad(&floor_low);
+    }
+    return workgroupUniformLoad(&floor_pick);
+}
