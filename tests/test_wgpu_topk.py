@@ -354,8 +354,8 @@ def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
     assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
-    assert not wtopk.layout(ctx, 16384, 9, True, auto).filtered
-    assert wtopk.layout(ctx, 1024, 8, True, auto).filtered  # small k: shorter segments too
+    assert not wtopk.layout(ctx, 16384, 17, True, auto).filtered
+    assert wtopk.layout(ctx, 1024, 16, True, auto).filtered  # small k: shorter segments too
     assert not wtopk.layout(ctx, 1023, 8, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
     assert wtopk.layout(ctx, 32000, 32, True, auto, elem_bits=16).filtered

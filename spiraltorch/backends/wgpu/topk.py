@@ -72,8 +72,9 @@ ROWWISE_WG = 64
 FILTER_MIN_SEG = 16384
 FILTER_K_MAX_16 = 32  # on 16-bit rows, two radix passes beat the filter for larger k
 # For k <= FILTER_K_SHORT its floor lets so few elements into the buffer that it beats radix
-# select from segments of FILTER_MIN_SEG_SHORT elements (H100, Vulkan: rows of 1024 and 4096).
-FILTER_K_SHORT = 8
+# select from segments of FILTER_MIN_SEG_SHORT elements (H100, Vulkan: rows of 1024 and 4096 at
+# k = 8 and 16; at k = 32 radix select wins there).
+FILTER_K_SHORT = 16
 FILTER_MIN_SEG_SHORT = 1024
 NONE = 0xFFFFFFFF
 
