@@ -253,8 +253,8 @@ def test_filter_path_over_many_sweeps(ctx, dtype, choice):
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
 def test_keys_crowding_the_floor(ctx, dtype):
     """The filter's floor (topk_floor.wgsl) of a workgroup of 32 is the lowest of k group maxima
-    of the 32 invocations' unit maxima. Here those maxima differ only in their lowest 5 bits
-    (and share one radix bucket) and every other element is lower: the floor lands among them."""
+    of the 32 invocations' best keys. Here those differ only in their lowest 5 bits (and share
+    one radix bucket) and every other element is lower: the floor lands among them."""
     rng = np.random.default_rng()
     raw = {"float32": (np.uint32, 0x3F000000, 0x3F800C00), "float16": (np.uint16, 0x3800, 0x3C00),
            "int32": (np.uint32, 1 << 20, (1 << 20) + (3 << 10))}
@@ -354,16 +354,16 @@ def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
     assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
-    assert not wtopk.layout(ctx, 16384, 17, True, auto).filtered
-    assert wtopk.layout(ctx, 1024, 16, True, auto).filtered  # small k: shorter segments too
+    assert not wtopk.layout(ctx, 16384, 33, True, auto).filtered
+    assert wtopk.layout(ctx, 4096, 32, True, auto).filtered  # smaller k: shorter segments too
+    assert not wtopk.layout(ctx, 4095, 32, True, auto).filtered
+    assert wtopk.layout(ctx, 1024, 16, True, auto).filtered
     assert not wtopk.layout(ctx, 1023, 8, True, auto).filtered
     assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
-    assert wtopk.layout(ctx, 32000, 32, True, auto, elem_bits=16).filtered
-    assert not wtopk.layout(ctx, 32000, 33, True, auto, elem_bits=16).filtered
     assert not wtopk.layout(ctx, 32000, 1, True, auto).filtered
     merged = Choice(u2=1, wg=256, kl=2, ch=65536, extra=(("sg", 1),))
     assert wtopk.layout(ctx, 262144, 32, True, merged).filtered
-    assert not wtopk.layout(ctx, 262144, 32, True, Choice(u2=1, wg=256, kl=2, ch=16384)).filtered
+    assert not wtopk.layout(ctx, 262144, 64, True, Choice(u2=1, wg=256, kl=2, ch=16384)).filtered
     rng = np.random.default_rng()
     a = make_input(rng, "float16", 2, 40000)
     check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)

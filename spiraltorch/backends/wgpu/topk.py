@@ -21,9 +21,9 @@ For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each 
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order; a floor found before the read
 (``topk_floor.wgsl``) keeps most elements out of the buffer from the start. It pays off on long
-segments, and for k <= FILTER_K_SHORT on short ones too (with larger k its buffer sorts cost more
-than radix passes over short segments); the backend field ``fq`` forces it on (1) or off (0),
-and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too.
+segments, and for small k on short ones too (FILTER_WINS); the backend field ``fq`` forces it on
+(1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use
+``filter`` too.
 
 For 2 <= k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
@@ -66,16 +66,11 @@ SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
 ROWWISE_WG = 64
-# ``filter`` beat radix select on segments longer than this (H100, Vulkan: rows of 32000, chunks
-# of 65536); on shorter ones its buffer sorts cost more than the radix passes, which re-read
-# from cache.
-FILTER_MIN_SEG = 16384
-FILTER_K_MAX_16 = 32  # on 16-bit rows, two radix passes beat the filter for larger k
-# For k <= FILTER_K_SHORT its floor lets so few elements into the buffer that it beats radix
-# select from segments of FILTER_MIN_SEG_SHORT elements (H100, Vulkan: rows of 1024 and 4096 at
-# k = 8 and 16; at k = 32 radix select wins there).
-FILTER_K_SHORT = 16
-FILTER_MIN_SEG_SHORT = 1024
+# Where ``filter`` beats radix select (H100, Vulkan): (largest k, shortest segment). Its floor
+# keeps all but a few elements out of its buffer when k is small, so short segments pay off too;
+# for larger k its buffer sorts cost more than radix passes, which re-read short segments from
+# cache (measured on rows of 1024, 4096 and 32000 columns and chunks of 4096 to 65536).
+FILTER_WINS = ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385))
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -147,7 +142,7 @@ class Layout:
         return self.nseg > 1
 
 
-def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> Layout:
+def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     """Clamp ``choice`` to legal values for (cols, k) on this device; never changes results."""
     wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
     kl = _pow2_in(choice.kl, 1, SELECT_KL_MAX)
@@ -168,7 +163,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     if rowwise or full_sort:
         nseg, seg_len = 1, cols
     filtered = (not (rowwise or full_sort) and 2 <= k <= FILTER_K_MAX
-                and use_filter(choice.get("fq"), seg_len, k, elem_bits))
+                and use_filter(choice.get("fq"), seg_len, k))
     if full_sort:
         slots = _next_pow2(cols)
     else:
@@ -176,19 +171,17 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort)
 
 
-def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int) -> int:
+def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice) -> int:
     """Bytes a row takes in the largest scratch buffer of a call: candidates or sort pairs."""
-    plan = layout(ctx, cols, k, sorted, choice, elem_bits)
+    plan = layout(ctx, cols, k, sorted, choice)
     return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0)
 
 
-def use_filter(fq, seg_len: int, k: int, elem_bits: int) -> bool:
+def use_filter(fq, seg_len: int, k: int) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
-    if k <= FILTER_K_SHORT and seg_len >= FILTER_MIN_SEG_SHORT:
-        return True
-    return seg_len > FILTER_MIN_SEG and (elem_bits == 32 or k <= FILTER_K_MAX_16)
+    return any(k <= k_max and seg_len >= shortest for k_max, shortest in FILTER_WINS)
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
@@ -224,7 +217,7 @@ class TopkLaunch:
         elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
         self.key_bits = fmt["key_bits"]
-        self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
+        self.plan = plan = layout(ctx, cols, k, sorted, choice)
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
         self._scratch = []
