@@ -311,11 +311,10 @@ def test_rowwise_path_for_every_small_k(ctx, dtype):
     choice = Choice(u2=0, wg=64, kl=1, extra=(("rw", 1),))
     for a in (make_input(rng, dtype, 70, 37), adversarial_rows(rng, dtype, 37)):
         x = from_numpy(ctx, a)
-        for k in range(2, 33):
+        for k in range(1, 33):
             assert wtopk.layout(ctx, 37, k, True, choice).rowwise
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
     assert not wtopk.layout(ctx, 37, 33, True, choice).rowwise
-    assert not wtopk.layout(ctx, 37, 1, True, choice).rowwise
     assert not wtopk.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
 
 
@@ -339,8 +338,8 @@ def test_full_sort_path_for_short_rows(ctx, dtype):
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
     def rw(rows, cols, k):
         return heuristics.choose("topk", rows, cols, k, device="wgpu").get("rw")
-    assert rw(65536, 256, 8) == 1 and rw(16384, 1024, 2) == 1
-    assert rw(4096, 1024, 8) == 0 and rw(65536, 256, 32) == 0 and rw(65536, 2048, 8) == 0
+    assert rw(65536, 256, 8) == 1 and rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
+    assert rw(4096, 256, 8) == 0 and rw(65536, 256, 32) == 0 and rw(16384, 1024, 8) == 0
 
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):

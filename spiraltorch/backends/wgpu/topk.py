@@ -25,7 +25,7 @@ segments, and for small k on short ones too (FILTER_WINS); the backend field ``f
 (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use
 ``filter`` too.
 
-For 2 <= k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
+For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 replaces step 1 by ``pairs`` (every column
 as a (key, index) pair) and sorts whole rows; step 3 takes the first k of each.
@@ -159,7 +159,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
     full_sort = 2 <= k and cols <= SORT_BLOCK and int(choice.get("fs", 0)) == 1
-    rowwise = not full_sort and 2 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
+    rowwise = not full_sort and 1 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
     if rowwise or full_sort:
         nseg, seg_len = 1, cols
     filtered = (not (rowwise or full_sort) and 2 <= k <= FILTER_K_MAX
