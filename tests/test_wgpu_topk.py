@@ -340,6 +340,7 @@ def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
         return heuristics.choose("topk", rows, cols, k, device="wgpu").get("rw")
     assert rw(65536, 256, 8) == 1 and rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
     assert rw(4096, 256, 8) == 0 and rw(65536, 256, 32) == 0 and rw(16384, 1024, 8) == 0
+    assert rw(16384, 512, 8) == 0
 
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
