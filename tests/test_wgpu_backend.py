@@ -399,6 +399,23 @@ def values_of(dtype, n):
     return RNG.integers(0, 200, n).astype(dtype)
 
 
+def check_index_put(be, base, idx, vals):
+    """index_put into copies of base: replacing (the last of repeated indices wins, as in NumPy)
+    and, but for bool, accumulating (against torch)."""
+    x = be.from_numpy(base)
+    be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), False)
+    want = base.copy()
+    want[idx] = vals
+    check(be.to_numpy(x), want)
+    if base.dtype != np.bool_:
+        x = be.from_numpy(base)
+        be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
+        want = torch.from_numpy(base).index_put_((torch.from_numpy(idx),), torch.from_numpy(vals),
+                                                 accumulate=True)
+        f16 = base.dtype == np.float16
+        check(be.to_numpy(x), want.numpy(), *((1e-2, 2e-2) if f16 else (1e-6, 1e-6)))
+
+
 @pytest.mark.parametrize("dtype", INDEX_PUT_DTYPES, ids=lambda d: np.dtype(d).name)
 def test_index_put(be, dtype):
     """Repeated indices: the last occurrence wins, or all add; negative indices wrap; x may be a
@@ -414,12 +431,7 @@ def test_index_put(be, dtype):
         want = base.copy()
         want[idx] = vals
         check(be.to_numpy(x), want)
-    if dtype != np.bool_:
-        x = be.from_numpy(base)
-        be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
-        want = torch.from_numpy(base).index_put_((torch.from_numpy(idx),), torch.from_numpy(vals),
-                                                 accumulate=True)
-        check(be.to_numpy(x), want.numpy(), *((1e-2, 2e-2) if dtype == np.float16 else (1e-6, 1e-6)))
+    check_index_put(be, base, idx, vals)
     x = be.from_numpy(base)
     be.index_put(x, be.from_numpy(idx[:5]), be.from_numpy(vals[:1]), False)  # one value, broadcast
     want = base.copy()
@@ -732,19 +744,7 @@ def test_1d_sort_and_index_put_past_the_binding_limit(be, dtype, monkeypatch):
         want = torch.sort(torch.from_numpy(a), descending=descending, stable=True)
         check(be.to_numpy(i), want.indices.numpy())
         check(be.to_numpy(v), want.values.numpy())
-    idx = RNG.integers(-n, n, 3000)
-    vals = values_of(dtype, 3000)
-    x = be.from_numpy(a)
-    be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), False)
-    want = a.copy()
-    want[idx] = vals
-    check(be.to_numpy(x), want)
-    if dtype != np.bool_:
-        x = be.from_numpy(a)
-        be.index_put(x, be.from_numpy(idx), be.from_numpy(vals), True)
-        want = torch.from_numpy(a).index_put_((torch.from_numpy(idx),), torch.from_numpy(vals),
-                                              accumulate=True)
-        check(be.to_numpy(x), want.numpy(), *((1e-2, 2e-2) if dtype == np.float16 else (1e-6, 1e-6)))
+    check_index_put(be, a, RNG.integers(-n, n, 3000), values_of(dtype, 3000))
     assert 0 < widest[0] <= 8192
 
 
