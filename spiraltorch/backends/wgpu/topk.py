@@ -95,6 +95,7 @@ _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
+_SORT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_sort_rows.wgsl")
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 
 
@@ -228,6 +229,14 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
+        if plan.full_sort and self._packs(plan.slots) and k * elem_bits % 32 == 0:
+            # whole rows sorted packed, straight from the input to the output: one dispatch
+            block = self._packed_block(rows, plan.slots)
+            self._add("topk sort rows", _SORT_ROWS_FILES, {"WG": SORT_WG},
+                      [x.buffer, self.values.buffer, self.indices.buffer],
+                      math.ceil(rows * plan.slots / block),
+                      dict(geometry, sort_n=plan.slots, block=block))
+            return
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.full_sort:
             self._add("topk pairs", _PAIRS_FILES, {"WG": EMIT_WG}, [x.buffer, pairs],
@@ -285,13 +294,21 @@ class TopkLaunch:
                       {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst],
                       groups, params)
 
+    def _packs(self, n: int) -> bool:
+        """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""
+        return self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16
+
+    @staticmethod
+    def _packed_block(rows: int, n: int) -> int:
+        """Slots a workgroup of a packed sort takes: up to twice the pairs of an unpacked block
+        (blocks of 2048 where larger ones would leave the GPU short of workgroups)."""
+        wide = n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS
+        return min(_next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
+
     def _sort(self, pairs, rows, n):
         consts = {"WG": SORT_WG}
-        if self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16:
-            # keys and indices fit 16 bits each: one u32 per pair, up to twice the pairs per
-            # block (blocks of 2048 where larger ones would leave the GPU short of workgroups)
-            wide = n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS
-            block = min(_next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
+        if self._packs(n):
+            block = self._packed_block(rows, n)
             self._add("topk sort packed", _SORT_PACKED_FILES, consts, [pairs],
                       math.ceil(rows * n / block), dict(rows=rows, sort_n=n, block=block))
             return
