@@ -27,8 +27,11 @@ segments, and for small k on short ones too (FILTER_WINS); the backend field ``f
 
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
-For rows of at most SORT_BLOCK columns, ``fs`` = 1 replaces step 1 by ``pairs`` (every column
-as a (key, index) pair) and sorts whole rows; step 3 takes the first k of each.
+For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
+them from the input, sorts them in workgroup memory and writes the first k of each as the output,
+all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits). Where rows
+would share an output word (an odd k of 16-bit values), ``pairs`` writes every column as a
+(key, index) pair, steps 2 and 3 follow.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw``,
@@ -95,7 +98,10 @@ _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
-_SORT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_sort_rows.wgsl")
+_SORT_ROWS_FILES = {
+    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_packed.wgsl", "topk_sort_rows.wgsl"),
+    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_pairs.wgsl", "topk_sort_rows.wgsl"),
+}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 
 
@@ -229,10 +235,13 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
-        if plan.full_sort and self._packs(plan.slots) and k * elem_bits % 32 == 0:
-            # whole rows sorted packed, straight from the input to the output: one dispatch
-            block = self._packed_block(rows, plan.slots)
-            self._add("topk sort rows", _SORT_ROWS_FILES, {"WG": SORT_WG},
+        if plan.full_sort and k * elem_bits % 32 == 0:
+            # whole rows sorted straight from the input to the output: one dispatch
+            packed = self._packs(plan.slots)
+            block = (self._packed_block(rows, plan.slots) if packed
+                     else min(_next_pow2(rows * plan.slots), SORT_BLOCK))
+            self._add("topk sort rows packed" if packed else "topk sort rows",
+                      _SORT_ROWS_FILES[packed], {"WG": SORT_WG},
                       [x.buffer, self.values.buffer, self.indices.buffer],
                       math.ceil(rows * plan.slots / block),
                       dict(geometry, sort_n=plan.slots, block=block))

@@ -1,0 +1,18 @@
+// Sort slots of one (key, index) pair each, one 8-byte access: 2048 slots in 16 KiB of
+// workgroup memory.
+
+alias Slot = vec2<u32>;
+
+var<workgroup> s_slot: array<Slot, 2048>;
+
+fn slot_of(pair: vec2<u32>) -> Slot {
+    return pair;
+}
+
+fn pair_of(slot: Slot) -> vec2<u32> {
+    return slot;
+}
+
+fn slot_before(a: Slot, b: Slot) -> bool {
+    return ranks_before(a, b);
+}
