@@ -98,10 +98,8 @@ _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_
 _SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
-_SORT_ROWS_FILES = {
-    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_packed.wgsl", "topk_sort_rows.wgsl"),
-    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_pairs.wgsl", "topk_sort_rows.wgsl"),
-}
+_SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
+_ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 
 
@@ -221,7 +219,7 @@ class TopkLaunch:
         rows, cols = x.shape
         self.ctx = ctx
         self.rows, self.cols, self.k = rows, cols, k
-        elem_bits = 8 * storage_itemsize(x.dtype)
+        self.elem_bits = elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
         self.key_bits = fmt["key_bits"]
         self.plan = plan = layout(ctx, cols, k, sorted, choice)
@@ -235,16 +233,7 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
-        if plan.full_sort and k * elem_bits % 32 == 0:
-            # whole rows sorted straight from the input to the output: one dispatch
-            packed = self._packs(plan.slots)
-            block = (self._packed_block(rows, plan.slots) if packed
-                     else min(_next_pow2(rows * plan.slots), SORT_BLOCK))
-            self._add("topk sort rows packed" if packed else "topk sort rows",
-                      _SORT_ROWS_FILES[packed], {"WG": SORT_WG},
-                      [x.buffer, self.values.buffer, self.indices.buffer],
-                      math.ceil(rows * plan.slots / block),
-                      dict(geometry, sort_n=plan.slots, block=block))
+        if plan.full_sort and self._sort_rows(x, None, geometry):
             return
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.full_sort:
@@ -274,6 +263,8 @@ class TopkLaunch:
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         if sorted and k > 1 and not plan.ranked:
+            if self._sort_rows(x, pairs, geometry):
+                return
             self._sort(pairs, rows, plan.slots)
         words = math.ceil(rows * k * elem_bits / 32)
         self._add("topk emit", _EMIT_FILES, {"WG": EMIT_WG},
@@ -302,6 +293,24 @@ class TopkLaunch:
             self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
                       {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst],
                       groups, params)
+
+    def _sort_rows(self, x, pairs, geometry) -> bool:
+        """Sort whole rows of ``plan.slots`` slots and write the output in one dispatch, from the
+        input (``pairs`` None) or from the pairs a selection wrote; False where rows exceed a
+        block or share a word of the values (an odd k of 16-bit values)."""
+        n, rows = self.plan.slots, self.rows
+        packed = self._packs(n)
+        if n > (SORT_BLOCK_PACKED if packed else SORT_BLOCK) or self.k * self.elem_bits % 32:
+            return False
+        block = self._packed_block(rows, n) if packed else min(_next_pow2(rows * n), SORT_BLOCK)
+        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed],
+                 _ROW_SOURCE_FILES[pairs is not None], "topk_sort_rows.wgsl")
+        buffers = [x.buffer, self.values.buffer, self.indices.buffer]
+        name = "topk sort rows" + (" packed" if packed else "") + (" of pairs" if pairs else "")
+        self._add(name, files, {"WG": SORT_WG},
+                  buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),
+                  dict(geometry, sort_n=n, block=block))
+        return True
 
     def _packs(self, n: int) -> bool:
         """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""

@@ -1,18 +1,15 @@
-// TopK by a sort of whole short rows in one dispatch: each workgroup reads its rows from the
-// input as (key, index) pairs, sorts them in workgroup memory (bitonic) and writes the first k of
-// each row as values (recovered from the keys, read from the input for NaN and zero keys) and
-// int64 indices (lo, 0). No pair buffer goes through global memory. A slot format file comes
-// first (topk_slots_packed.wgsl or topk_slots_pairs.wgsl): the type `Slot` of one pair in
-// workgroup memory, `s_slot`, `slot_of`, `pair_of` and `slot_before`. Padding is (0, NONE),
-// which ranks below every element. A workgroup holds whole rows (block is a multiple of sort_n)
-// and k * elem_bits is a multiple of 32, so no two workgroups write one u32 word of the values.
+// TopK output by a sort of whole rows in workgroup memory, in one dispatch: each workgroup reads
+// its rows as (key, index) pairs, sorts them (bitonic) and writes the first k of each row as
+// values (recovered from the keys, read from the input for NaN and zero keys) and int64 indices
+// (lo, 0). Two small files come first: a slot format (topk_slots_packed.wgsl or
+// topk_slots_pairs.wgsl: the type `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`,
+// `pair_of`, `slot_before`) and a row source with the bindings (topk_rows_input.wgsl: whole rows
+// of the input; topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`.
+// Padding is (0, NONE), which ranks below every element. A workgroup holds whole rows (block is
+// a multiple of sort_n) and k * elem_bits is a multiple of 32, so no two workgroups write one
+// u32 word of the values.
 
 override WG: u32 = 256u;
-
-@group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> values: array<u32>;
-@group(0) @binding(2) var<storage, read_write> indices: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
@@ -27,9 +24,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         let row = first_row + i / n;
         let col = i % n;
         var pair = vec2<u32>(0u, NONE);
-        if row < prm.rows && col < prm.cols {
-            let raw = read_bits(prm.offset + row * prm.row_stride + col * prm.col_stride);
-            pair = vec2<u32>(keys4(vec4<u32>(raw, 0u, 0u, 0u)).x, col);
+        if row < prm.rows {
+            pair = row_pair(row, col);
         }
         s_slot[i] = slot_of(pair);
     }
