@@ -15,7 +15,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    steps in between. With keys and indices of 16 bits or fewer, ``sort_packed`` sorts rows of up
    to 4096 slots with each pair packed into one u32.
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
-   from the input for NaN and zero keys).
+   from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
+   no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
 
 For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
