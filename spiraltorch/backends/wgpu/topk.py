@@ -12,8 +12,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
-   steps in between. With keys and indices of 16 bits or fewer, ``sort_packed`` sorts rows of up
-   to 4096 slots with each pair packed into one u32.
+   steps in between. With keys and indices of 16 bits or fewer, each pair is packed into one u32
+   and blocks take up to 4096 (``topk_slots_packed.wgsl``).
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
    from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
    no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
@@ -30,9 +30,7 @@ For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by `
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
 them from the input, sorts them in workgroup memory and writes the first k of each as the output,
-all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits). Where rows
-would share an output word (an odd k of 16-bit values), ``pairs`` writes every column as a
-(key, index) pair, steps 2 and 3 follow.
+all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw``,
@@ -92,13 +90,10 @@ _SELECT_FILES = {
     True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
            "topk_units.wgsl", "topk_select.wgsl"),
 }
-_PAIRS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_pairs.wgsl")
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                  "topk_filter.wgsl")
-_SORT_LOCAL_FILES = ("topk_common.wgsl", "topk_sort_local.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
-_SORT_PACKED_FILES = ("topk_common.wgsl", "topk_sort_packed.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
@@ -234,14 +229,12 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
-        if plan.full_sort and self._sort_rows(x, None, geometry):
+        if plan.full_sort:
+            if not self._sort_rows(x, None, geometry):
+                raise AssertionError("rows of at most SORT_BLOCK columns fit one sort block")
             return
         pairs = self._buffer(rows * plan.slots * 8)
-        if plan.full_sort:
-            self._add("topk pairs", _PAIRS_FILES, {"WG": EMIT_WG}, [x.buffer, pairs],
-                      math.ceil(rows * plan.slots / EMIT_WG), dict(geometry, sort_n=plan.slots))
-            self._sort(pairs, rows, plan.slots)
-        elif plan.rowwise:
+        if plan.rowwise:
             self._add("topk rowwise", _ROWWISE_FILES, {"WG": ROWWISE_WG, "K": k},
                       [x.buffer, x.buffer, pairs], math.ceil(rows / ROWWISE_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
@@ -297,14 +290,20 @@ class TopkLaunch:
 
     def _sort_rows(self, x, pairs, geometry) -> bool:
         """Sort whole rows of ``plan.slots`` slots and write the output in one dispatch, from the
-        input (``pairs`` None) or from the pairs a selection wrote; False where rows exceed a
-        block or share a word of the values (an odd k of 16-bit values)."""
+        input (``pairs`` None) or from the pairs a selection wrote; False where a row, or the
+        two rows a workgroup needs when one row's outputs end inside a u32 word of the values
+        (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
         packed = self._packs(n)
-        if n > (SORT_BLOCK_PACKED if packed else SORT_BLOCK) or self.k * self.elem_bits % 32:
+        most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
+        block = self._block(rows, n, packed)
+        if n > most:
             return False
-        block = self._packed_block(rows, n) if packed else min(_next_pow2(rows * n), SORT_BLOCK)
-        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed],
+        if (block // n) * self.k * self.elem_bits % 32 and rows * n > block:
+            if 2 * block > most:
+                return False
+            block *= 2
+        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], "topk_bitonic.wgsl",
                  _ROW_SOURCE_FILES[pairs is not None], "topk_sort_rows.wgsl")
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
         name = "topk sort rows" + (" packed" if packed else "") + (" of pairs" if pairs else "")
@@ -318,23 +317,22 @@ class TopkLaunch:
         return self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16
 
     @staticmethod
-    def _packed_block(rows: int, n: int) -> int:
-        """Slots a workgroup of a packed sort takes: up to twice the pairs of an unpacked block
-        (blocks of 2048 where larger ones would leave the GPU short of workgroups)."""
-        wide = n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS
+    def _block(rows: int, n: int, packed: bool) -> int:
+        """Slots a workgroup of a sort takes. Packed: up to twice the pairs of an unpacked
+        block (blocks of 2048 where larger ones would leave the GPU short of workgroups)."""
+        wide = packed and (n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS)
         return min(_next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
 
     def _sort(self, pairs, rows, n):
         consts = {"WG": SORT_WG}
-        if self._packs(n):
-            block = self._packed_block(rows, n)
-            self._add("topk sort packed", _SORT_PACKED_FILES, consts, [pairs],
-                      math.ceil(rows * n / block), dict(rows=rows, sort_n=n, block=block))
-            return
-        block = min(_next_pow2(rows * n), SORT_BLOCK)
+        packed = self._packs(n)
+        block = self._block(rows, n, packed)
+        local = ("topk_common.wgsl", _SLOT_FILES[packed], "topk_bitonic.wgsl",
+                 "topk_sort_local.wgsl")
+        name = "topk sort local" + (" packed" if packed else "")
         local_groups = math.ceil(rows * n / block)
         base = dict(rows=rows, sort_n=n, block=block)
-        self._add("topk sort local", _SORT_LOCAL_FILES, consts, [pairs], local_groups, base)
+        self._add(name, local, consts, [pairs], local_groups, base)
         stage = 2 * block
         while stage <= n:
             dist = stage // 2
@@ -342,8 +340,7 @@ class TopkLaunch:
                 self._add("topk sort step", _SORT_STEP_FILES, consts, [pairs],
                           math.ceil(rows * n // 2 / SORT_WG), dict(base, stage=stage, dist=dist))
                 dist //= 2
-            self._add("topk sort local", _SORT_LOCAL_FILES, consts, [pairs], local_groups,
-                      dict(base, stage=stage))
+            self._add(name, local, consts, [pairs], local_groups, dict(base, stage=stage))
             stage *= 2
 
     def run(self) -> None:

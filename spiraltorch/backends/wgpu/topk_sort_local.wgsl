@@ -1,29 +1,14 @@
-// Bitonic sort of (key, index) pairs, `sort_n` (a power of two) per row, best first. One
-// workgroup holds a block of `block` pairs in workgroup memory: several whole rows when
-// sort_n <= block, otherwise part of one row. It sorts each row (stage = 0), or finishes
-// global stage `stage` for every compare distance below `block`.
+// Bitonic sort of (key, index) pairs in place, `sort_n` (a power of two) per row, best first.
+// One workgroup holds a block of `block` pairs in workgroup memory, in the slot format of the
+// file before it (topk_slots_packed.wgsl: rows of up to 4096 slots whose keys and indices fit 16
+// bits; topk_slots_pairs.wgsl: 2048 slots): several whole rows when sort_n <= block, otherwise
+// part of one row. It sorts each row (stage = 0), or finishes global stage `stage` for every
+// compare distance below `block` (topk_sort_step.wgsl does the longer ones).
 
 override WG: u32 = 256u;
-const BLOCK_MAX: u32 = 2048u;  // 2048 (key, index) pairs: 16 KiB of workgroup memory
 
 @group(0) @binding(0) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(1) var<uniform> prm: Params;
-
-var<workgroup> s_pair: array<vec2<u32>, BLOCK_MAX>;  // (key, index): one 8-byte access
-
-fn local_steps(lid: u32, base: u32, stage: u32, dist: u32) {
-    for (var t = lid; t < prm.block / 2u; t += WG) {
-        let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));  // dist: a power of two
-        let hi = lo + dist;
-        let a = s_pair[lo];
-        let b = s_pair[hi];
-        if ranks_before(b, a) == ((((base + lo) & (prm.sort_n - 1u)) & stage) == 0u) {
-            s_pair[lo] = b;
-            s_pair[hi] = a;
-        }
-    }
-    workgroupBarrier();
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
@@ -35,28 +20,25 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         return;
     }
     for (var i = lid; i < block; i += WG) {
+        var pair = vec2<u32>(0u, NONE);
         if base + i < total {
-            s_pair[i] = vec2<u32>(dst[2u * (base + i)], dst[2u * (base + i) + 1u]);
-        } else {
-            s_pair[i] = vec2<u32>(0u, NONE);
+            pair = vec2<u32>(dst[2u * (base + i)], dst[2u * (base + i) + 1u]);
         }
+        s_slot[i] = slot_of(pair);
     }
     workgroupBarrier();
     if prm.stage == 0u {
-        for (var stage = 2u; stage <= min(block, prm.sort_n); stage *= 2u) {
-            for (var dist = stage / 2u; dist > 0u; dist /= 2u) {
-                local_steps(lid, base, stage, dist);
-            }
-        }
+        bitonic_sort(lid, block, prm.sort_n, base);
     } else {
         for (var dist = block / 2u; dist > 0u; dist /= 2u) {
-            local_steps(lid, base, prm.stage, dist);
+            bitonic_step(lid, block, prm.sort_n, base, prm.stage, dist);
         }
     }
     for (var i = lid; i < block; i += WG) {
         if base + i < total {
-            dst[2u * (base + i)] = s_pair[i].x;
-            dst[2u * (base + i) + 1u] = s_pair[i].y;
+            let pair = pair_of(s_slot[i]);
+            dst[2u * (base + i)] = pair.x;
+            dst[2u * (base + i) + 1u] = pair.y;
         }
     }
 }

@@ -1,13 +1,14 @@
 // TopK output by a sort of whole rows in workgroup memory, in one dispatch: each workgroup reads
 // its rows as (key, index) pairs, sorts them (bitonic) and writes the first k of each row as
 // values (recovered from the keys, read from the input for NaN and zero keys) and int64 indices
-// (lo, 0). Two small files come first: a slot format (topk_slots_packed.wgsl or
+// (lo, 0). Small files come first: a slot format (topk_slots_packed.wgsl or
 // topk_slots_pairs.wgsl: the type `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`,
-// `pair_of`, `slot_before`) and a row source with the bindings (topk_rows_input.wgsl: whole rows
-// of the input; topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`.
-// Padding is (0, NONE), which ranks below every element. A workgroup holds whole rows (block is
-// a multiple of sort_n) and k * elem_bits is a multiple of 32, so no two workgroups write one
-// u32 word of the values.
+// `pair_of`, `slot_before`), topk_bitonic.wgsl, and a row source with the bindings
+// (topk_rows_input.wgsl: whole rows of the input; topk_rows_pairs.wgsl: the winners a selection
+// wrote), `row_pair(row, col)`. Padding is (0, NONE), which ranks below every element. A
+// workgroup holds whole rows (block is a multiple of sort_n), and where a row's outputs do not
+// fill whole u32 words of the values (an odd k of 16-bit values) it holds an even number of rows
+// or is the only one, so no two workgroups write one word.
 
 override WG: u32 = 256u;
 
@@ -30,25 +31,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         s_slot[i] = slot_of(pair);
     }
     workgroupBarrier();
-    for (var stage = 2u; stage <= n; stage *= 2u) {
-        for (var dist = stage / 2u; dist > 0u; dist /= 2u) {
-            for (var t = lid; t < block / 2u; t += WG) {
-                let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));  // dist: a power of two
-                let a = s_slot[lo];
-                let b = s_slot[lo + dist];
-                if slot_before(b, a) == (((lo & (n - 1u)) & stage) == 0u) {
-                    s_slot[lo] = b;
-                    s_slot[lo + dist] = a;
-                }
-            }
-            workgroupBarrier();
-        }
-    }
+    bitonic_sort(lid, block, n, first_row * n);
     let per = 32u / prm.elem_bits;
-    let rows_here = min(block / n, prm.rows - first_row);
-    for (var w = lid; w < rows_here * prm.k / per; w += WG) {
+    let outputs = min(block / n, prm.rows - first_row) * prm.k;
+    for (var w = lid; w < (outputs + per - 1u) / per; w += WG) {
         var word = 0u;
-        for (var q = 0u; q < per; q++) {
+        for (var q = 0u; q < per && w * per + q < outputs; q++) {
             let f = w * per + q;  // output number within this workgroup's rows
             let row = first_row + f / prm.k;
             let pair = pair_of(s_slot[(f / prm.k) * n + f % prm.k]);
