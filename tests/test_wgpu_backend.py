@@ -229,6 +229,9 @@ def test_pow_int(be):
     a = RNG.integers(-6, 6, (10,)).astype(np.int32)
     b = RNG.integers(0, 7, (10,)).astype(np.int32)
     check(be.to_numpy(be.binary("pow", be.from_numpy(a), be.from_numpy(b))), _torch_binary("pow", a, b))
+    wrap, e = np.array([7, -3, 12345], np.int32), np.array([20, 31, 5], np.int32)  # past 2**31
+    check(be.to_numpy(be.binary("pow", be.from_numpy(wrap), be.from_numpy(e))),
+          _torch_binary("pow", wrap, e))
     la, lb = a.astype(np.int64) * 1000, b.astype(np.int64)
     check(be.to_numpy(be.binary("pow", be.from_numpy(la), be.from_numpy(lb))),
           _torch_binary("pow", la, lb))

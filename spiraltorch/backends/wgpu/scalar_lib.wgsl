@@ -119,16 +119,8 @@ fn st_pow_i(a: i32, b: i32) -> i32 {
         if (a == -1) { return select(1, -1, (b & 1) != 0); }
         return 0;
     }
-    var r = 1;
-    var base = a;
-    var e = u32(b);
-    loop {
-        if (e == 0u) { break; }
-        if ((e & 1u) != 0u) { r = r * base; }
-        base = base * base;
-        e = e >> 1u;
-    }
-    return r;
+    // two's-complement products wrap to the same bits as unsigned ones
+    return bitcast<i32>(st_pow_u(bitcast<u32>(a), u32(b)));
 }
 fn st_pow_u(a: u32, b: u32) -> u32 {
     var r = 1u;
