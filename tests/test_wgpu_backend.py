@@ -714,6 +714,8 @@ def test_1d_arg_reductions_indexing_and_nonzero_past_the_binding_limit(be, monke
     small = be.from_numpy(a[:300])  # fits one binding, but the index and source do not
     np.testing.assert_array_equal(be.to_numpy(be.gather(small, 0, be.from_numpy(idx % 300))),
                                   a[idx % 300])
+    np.testing.assert_array_equal(
+        be.to_numpy(be.index_select(small, 0, be.from_numpy(idx % 300))), a[idx % 300])
     got = be.to_numpy(be.scatter_add(be.from_numpy(base[:300]), 0, be.from_numpy(idx % 300),
                                      be.from_numpy(src)))
     want = torch.from_numpy(base[:300]).scatter_add(0, torch.from_numpy(idx % 300),
