@@ -138,6 +138,41 @@ def test_candidates_merge_over_several_levels(ctx):
                 check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+def test_chunk_floors_pass_over_low_keys(ctx, dtype):
+    """Two-pass radix selection of k > 128 over 16 chunks of at least one unit per invocation:
+    each chunk's floor (ceil(k / 16) group maxima of a sample) lets the selection pass over every
+    key below the row's lowest floor. Heavy ties put the floor among equal keys, and a row of
+    one value puts more than k keys of every chunk at it, which then take the radix select."""
+    rng = np.random.default_rng()
+    a = make_input(rng, dtype, 3, 4100)
+    a[2] = a[2, 0]
+    x = from_numpy(ctx, a)
+    choice = Choice(u2=1, wg=32, kl=2, ch=256, extra=(("sg", 1), ("rw", 0)))
+    for k in (100, 129, 200, 256, 300):  # 100: the filter's range; 300: 24 groups, no floors
+        launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+        floored = any(p.label == "topk chunk floor" for p, *_ in launch._steps)
+        launch.release()
+        assert floored == (128 < k <= 16 * wtopk.FLOOR_GROUPS_MAX), k
+        for largest in (True, False):
+            check(ctx, a, x, k, largest, bool(rng.integers(0, 2)), choice)
+
+
+def test_chunk_floors_as_high_as_allowed(ctx):
+    """Each invocation's sample of a chunk holds one high key, the same ranks in every chunk:
+    exactly ceil(k / 16) keys of each chunk reach its floor, so a floor from one group fewer
+    would drop some of the top k."""
+    rng = np.random.default_rng()
+    a = rng.random((2, 4096), dtype=np.float32)  # 16 chunks of 64 four-element units
+    for chunk in range(16):
+        ranks = np.stack([np.arange(32), rng.permutation(32)])
+        a[:, chunk * 256 + 4 * np.arange(32)] = 100.0 - ranks + chunk / 1024
+    x = from_numpy(ctx, a)
+    choice = Choice(u2=1, wg=32, kl=2, ch=256, extra=(("sg", 0), ("rw", 0)))
+    for k in (129, 145, 255):
+        check(ctx, a, x, k, True, True, choice)
+
+
 def test_more_rows_than_one_grid_dimension(ctx):
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 70000, 3)

@@ -8,7 +8,9 @@ Choice, bit for bit. A call runs these dispatches, in order:
    k candidates each followed by merges (``u2=1``): ``select`` over groups of 4 to 16 candidate
    segments (MERGE_FANIN) until one group is left, then over that. The selection is a radix select
    with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
-   maximum. ``kl`` is the number of units (16-byte words of a contiguous row, else single
+   maximum. For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
+   (``topk_chunk_floor.wgsl``); every selection of the call then passes over the keys below the
+   row's lowest floor, and a segment with at most k keys above it is one compaction. ``kl`` is the number of units (16-byte words of a contiguous row, else single
    elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
@@ -73,6 +75,12 @@ ROWWISE_WG = 64
 # for larger k its buffer sorts cost more than radix passes, which re-read short segments from
 # cache (measured on rows of 1024, 4096 and 32000 columns and chunks of 4096 to 65536).
 FILTER_WINS = ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385))
+# Chunk floors (topk_chunk_floor.wgsl) for a two-pass radix select of k > FILTER_K_MAX where each
+# full chunk needs at most this many groups (ceil(k / full chunks)): with more, the lowest group
+# maximum falls too far to keep much out. H100, k = 1024: one row of 2^20 columns 0.147 -> 0.125
+# ms, of 2^24 0.385 -> 0.260; 16 x 262144 (64 groups) slower. For k <= 128 they won as often as
+# they lost.
+FLOOR_GROUPS_MAX = 16
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -93,6 +101,8 @@ _SELECT_FILES = {
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                  "topk_filter.wgsl")
+_CHUNK_FLOOR_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
+                      "topk_chunk_floor.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
@@ -198,8 +208,8 @@ def key_format(dtype, elem_bits: int) -> dict[str, int]:
 def _params(**fields) -> bytes:
     names = ("rows", "cols", "k", "seg_len", "nseg", "out_slots", "in_slots", "row_stride",
              "col_stride", "offset", "sort_n", "stage", "dist", "block", "elem_bits", "key_bits",
-             "kind", "largest")
-    return struct.pack("<20I", *(int(fields.get(name, 0)) for name in names), 0, 0)
+             "kind", "largest", "floors")
+    return struct.pack("<20I", *(int(fields.get(name, 0)) for name in names), 0)
 
 
 class TopkLaunch:
@@ -222,6 +232,7 @@ class TopkLaunch:
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
         self._scratch = []
+        self._floors = None  # chunk floors of a two-pass radix selection
         self._steps = []  # (pipeline, storage buffers, workgroups, uniform bytes)
         self._recorded = None
         if rows == 0 or k == 0:
@@ -241,8 +252,15 @@ class TopkLaunch:
         elif plan.two_pass:
             slots = plan.nseg * k
             cand = self._buffer(rows * slots * 8)
+            chunks = dict(seg_len=plan.seg_len, nseg=plan.nseg)
+            if k > FILTER_K_MAX and math.ceil(k / (cols // plan.seg_len)) <= FLOOR_GROUPS_MAX:
+                self._floors = self._buffer(rows * plan.nseg * 4)
+                geometry["floors"] = plan.nseg  # every selection below reads them
+                self._add("topk chunk floor", _CHUNK_FLOOR_FILES, {"WG": plan.wg},
+                          [x.buffer, x.buffer, self._floors], rows * plan.nseg,
+                          dict(geometry, **chunks))
             self._pass(x.buffer, cand, False, rows * plan.nseg,
-                       dict(geometry, seg_len=plan.seg_len, nseg=plan.nseg, out_slots=k))
+                       dict(geometry, **chunks, out_slots=k))
             fanin = min(max(MERGE_PAIRS // k, MERGE_FANIN[0]), MERGE_FANIN[1])
             while slots > fanin * k:
                 nseg = math.ceil(slots / (fanin * k))
@@ -284,8 +302,9 @@ class TopkLaunch:
         else:
             sg = plan.subgroups
             kl = MERGE_KL if pairs else plan.kl
+            floors = src if self._floors is None else self._floors
             self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
-                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst],
+                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst, floors],
                       groups, params)
 
     def _sort_rows(self, x, pairs, geometry) -> bool:

@@ -25,7 +25,7 @@ struct Params {
     key_bits: u32,     // significant bits of a key: 32, 16 or 8
     kind: u32,         // 0 float, 1 signed int, 2 unsigned int
     largest: u32,      // 0 flips every key bit: ascending order, NaN last
-    pad0: u32,
+    floors: u32,       // floors per row of a chunk floor buffer (0: none)
     pad1: u32,
 }
 

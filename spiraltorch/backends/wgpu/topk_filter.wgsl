@@ -172,7 +172,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     have_thr = false;
     workgroupBarrier();
-    floor_key = segment_floor(lid, s);
+    floor_key = segment_floor(lid, s, prm.k);
     filter_units(lid, s, s.word_mode, word_units(s));
     filter_units(lid, s, single_mode(), single_units(s));
     let count = shrink(lid, settle(lid));

@@ -1,10 +1,11 @@
-// A floor under which no element of a segment can be among its top k, found before the segment
-// is read: each invocation takes the best key of up to FLOOR_UNITS units of its own (of the word
-// units, or of the single units when the words are fewer than the invocations), the invocations
-// form k groups (lid % k), and the floor is the lowest of the k group maxima. Those maxima are k
+// A key that at least `groups` elements of a segment reach, found before the segment is read:
+// with groups = k, no element below it can be among the segment's top k. Each invocation takes
+// the best key of up to FLOOR_UNITS units of its own (of the word units, or of the single units
+// when the words are fewer than the invocations), the invocations form `groups` groups
+// (lid % groups), and the floor is the lowest of the group maxima. Those maxima are distinct
 // elements that reach it, so kernels may ignore every key below it; keys equal to it still count
 // (ties go by index). 0, which ignores nothing, where the units are fewer than the invocations
-// or k exceeds them. Dead elements count as key 0, the lowest. A few atomics and barriers:
+// or `groups` exceeds them. Dead elements count as key 0, the lowest. A few atomics and barriers:
 // ranking the invocations' keys instead costs WG steps per invocation, as much as reading a
 // short row.
 // The kernel declares `WG` (at most 256) and sets `floor_key`.
@@ -17,14 +18,14 @@ var<private> floor_key: u32;
 // the sweep that follows finds them in cache (H100: 8 beat 1, 2 and 4 on rows of 32000 columns).
 const FLOOR_UNITS: u32 = 8u;
 
-fn segment_floor(lid: u32, s: Segment) -> u32 {
+fn segment_floor(lid: u32, s: Segment, groups: u32) -> u32 {
     var mode = s.word_mode;
     var units = word_units(s);
     if units < WG {
         mode = single_mode();
         units = single_units(s);
     }
-    if units < WG || prm.k > WG {
+    if units < WG || groups > WG {
         return 0u;
     }
     let at = vec4<u32>(0u, 1u, 2u, 3u);
@@ -34,16 +35,16 @@ fn segment_floor(lid: u32, s: Segment) -> u32 {
         m = max(m, select(vec4<u32>(0u), un.lo, at < vec4<u32>(un.n)));
         m = max(m, select(vec4<u32>(0u), un.hi, at + vec4<u32>(4u) < vec4<u32>(un.n)));
     }
-    if lid < prm.k {
+    if lid < groups {
         atomicStore(&floor_group[lid], 0u);
     }
     if lid == 0u {
         atomicStore(&floor_low, 0xffffffffu);
     }
     workgroupBarrier();
-    atomicMax(&floor_group[lid % prm.k], max(max(m.x, m.y), max(m.z, m.w)));
+    atomicMax(&floor_group[lid % groups], max(max(m.x, m.y), max(m.z, m.w)));
     workgroupBarrier();
-    if lid < prm.k {
+    if lid < groups {
         atomicMin(&floor_low, atomicLoad(&floor_group[lid]));
     }
     workgroupBarrier();

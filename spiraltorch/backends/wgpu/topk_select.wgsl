@@ -6,7 +6,10 @@
 // workgroup scan) then writes the winners in index order, which keeps a later merge of
 // candidates exact. k = 1 is a plain (key, index) maximum instead. The segment is read by units
 // (topk_units.wgsl): 16-byte words over the body of a contiguous segment.
-// Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
+// Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass. With
+// chunk floors (prm.floors per row, topk_chunk_floor.wgsl), keys below the row's lowest floor are
+// passed over: one compaction of the keys at or above it, and only where those exceed k the
+// radix select.
 // Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE).
 // Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
 // subgroup entry), within the 16 KiB default.
@@ -21,13 +24,16 @@ const BINS: u32 = 2048u;
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
+@group(0) @binding(3) var<storage, read> floors: array<u32>;
+@group(0) @binding(4) var<uniform> prm: Params;
 
 var<workgroup> hist: array<atomic<u32>, BINS>;
 var<workgroup> scan_buf: array<u32, 256>;
 var<workgroup> best_key: array<u32, 256>;
 var<workgroup> best_idx: array<u32, 256>;
 var<workgroup> w_state: vec4<u32>;  // prefix, mask, need, done
+var<workgroup> w_floor: atomic<u32>;
+var<workgroup> w_pick: u32;
 
 // Inclusive Hillis-Steele scan over the workgroup: (exclusive prefix of v, total).
 fn scan_workgroup(v: u32, lid: u32) -> vec2<u32> {
@@ -198,8 +204,9 @@ fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, out_base: u32,
         return;
     }
     let p = *at;
-    if c == 1u || p.y < p.z {
-        let slot = 2u * (out_base + p.x + min(p.y, p.z));
+    let q = p.x + min(p.y, p.z);
+    if (c == 1u || p.y < p.z) && q < prm.out_slots {
+        let slot = 2u * (out_base + q);
         dst[slot] = key;
         dst[slot + 1u] = col;
     }
@@ -245,6 +252,42 @@ fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix:
     return run;
 }
 
+// The lowest chunk floor of the segment's row; 0 (which passes over nothing) without floors.
+fn row_floor(lid: u32, row: u32) -> u32 {
+    if prm.floors == 0u {
+        return 0u;
+    }
+    if lid == 0u {
+        atomicStore(&w_floor, NONE);
+    }
+    workgroupBarrier();
+    var low = NONE;
+    for (var i = lid; i < prm.floors; i += WG) {
+        low = min(low, floors[row * prm.floors + i]);
+    }
+    atomicMin(&w_floor, low);
+    workgroupBarrier();
+    if lid == 0u {
+        w_pick = atomicLoad(&w_floor);
+    }
+    return workgroupUniformLoad(&w_pick);
+}
+
+// Ordered compaction of every key at or above `floor` (at most out_slots written); returns how
+// many there are, the same in every invocation.
+fn compact_from(lid: u32, s: Segment, floor: u32, out_base: u32) -> u32 {
+    var runs = compact_units(lid, s, single_mode(), 0u, s.head, floor, NONE, NONE, out_base,
+                             vec2<u32>(0u, 0u));
+    runs = compact_units(lid, s, s.word_mode, 0u, word_units(s), floor, NONE, NONE, out_base,
+                         runs);
+    runs = compact_units(lid, s, single_mode(), s.head, single_units(s), floor, NONE, NONE,
+                         out_base, runs);
+    if lid == 0u {
+        w_pick = runs.x + runs.y;
+    }
+    return workgroupUniformLoad(&w_pick);
+}
+
 fn select_segment(lid: u32, group: u32) {
     if group / prm.nseg >= prm.rows {
         return;
@@ -254,6 +297,18 @@ fn select_segment(lid: u32, group: u32) {
     if prm.k == 1u {
         select_best(lid, s, out_base);
         return;
+    }
+    // With a floor, most segments hold no more than k keys at or above it: one compaction.
+    let floor = row_floor(lid, s.row);
+    if floor > 0u && s.n > prm.k {
+        let found = compact_from(lid, s, floor, out_base);
+        if found <= prm.k {
+            for (var q = found + lid; q < prm.out_slots; q += WG) {
+                dst[2u * (out_base + q)] = 0u;
+                dst[2u * (out_base + q) + 1u] = NONE;
+            }
+            return;
+        }
     }
 
     var prefix = 0u;
