@@ -334,12 +334,17 @@ class WgpuBackend(Backend):
     def nonzero(self, x):
         from .indexing import nonzero
         limit = self.ctx.binding_limit
-        if x.ndim and max(x.buffer.size, 4 * math.prod(x.shape)) > limit:
-            # the kernel binds x and a 4-byte mask: blocks of the mask along dim 0, their row
-            # coordinates shifted by the block's first row
+        # per element: a 4-byte mask in the kernel and up to ndim int64 coordinates out
+        per_element = max(4, 8 * x.ndim)
+        if x.ndim and max(x.buffer.size, per_element * math.prod(x.shape)) > limit:
+            row_bytes = per_element * math.prod(x.shape[1:])
+            if x.ndim > 1 and row_bytes > limit // 2:
+                return self._nonzero_by_positions(x)
+            # blocks of the mask along dim 0, their row coordinates shifted by the block's first
+            # row
             mask = x if x.dtype is dt.bool_ else self.cast(x, dt.bool_)
             parts = []
-            for block, rows in self._blocks(mask, "nonzero"):
+            for block, rows in self._blocks(mask, "nonzero", slab_bytes=row_bytes):
                 found = self.nonzero(block)
                 if rows.start:
                     shift = self.from_numpy(np.array([[rows.start] + [0] * (x.ndim - 1)],
@@ -348,6 +353,21 @@ class WgpuBackend(Backend):
                 parts.append(found)
             return self.cat(parts, 0)
         return nonzero(self.ctx, x)
+
+    def _nonzero_by_positions(self, x):
+        """nonzero of x whose slices along dim 0 are too large for one binding: the positions in
+        the flattened tensor, then each dimension's coordinate from them."""
+        found = self.nonzero(self.reshape(self.contiguous(x), (math.prod(x.shape),)))
+        count = found.shape[0]
+        positions = self.reshape(found, (count,))
+        coords = []
+        for d, size in enumerate(x.shape):
+            stride = self.from_numpy(np.array(math.prod(x.shape[d + 1:]), np.int64))
+            coord = self.binary("floor_divide", positions, stride)
+            if d:
+                coord = self.binary("remainder", coord, self.from_numpy(np.array(size, np.int64)))
+            coords.append(self.reshape(coord, (count, 1)))
+        return self.cat(coords, 1)
 
     def cat(self, xs, dim):
         shape = list(xs[0].shape)
