@@ -16,8 +16,8 @@ from spiraltorch.heuristics.choice import Choice
 from tests.test_wgpu_backend import widest_binding
 from tests.topk_reference import reference_topk
 
-# One-pass, two-pass and one invocation per row, workgroup sizes 32..256, units 1..8, subgroup
-# variant on and off.
+# One-pass, two-pass, one invocation per row, whole-row sort and one subgroup per row (where the
+# device has subgroups), workgroup sizes 32..256, units 1..8, subgroup variant on and off.
 CHOICES = [
     Choice(u2=0, wg=32, kl=1, extra=(("sg", 0), ("rw", 0))),
     Choice(u2=0, wg=256, kl=4, extra=(("sg", 1), ("rw", 0))),
@@ -26,6 +26,7 @@ CHOICES = [
     Choice(u2=1, wg=256, kl=1, ch=0, cr=3, extra=(("sg", 1), ("rw", 0))),
     Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("rw", 1))),
     Choice(u2=0, wg=128, kl=1, extra=(("sg", 0), ("fs", 1))),
+    Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("sr", 1), ("fs", 1))),
 ]
 DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
 F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
@@ -202,7 +203,8 @@ def test_random_choices_fuzz(ctx):
                         kl=int(rng.choice([1, 4])), ch=int(rng.integers(0, cols + 2)),
                         cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),
                                                            ("rw", int(rng.integers(0, 2))),
-                                                           ("fs", int(rng.integers(0, 2)))))
+                                                           ("fs", int(rng.integers(0, 2))),
+                                                           ("sr", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -227,7 +229,7 @@ def test_every_variant_within_default_limits():
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 3, 5000)
     x = from_numpy(ctx, a)
-    for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6]):
+    for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7]):
         assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
             bool(features) and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)

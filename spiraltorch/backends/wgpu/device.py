@@ -244,6 +244,8 @@ class WgpuContext:
     def _record(self, pipeline, bindings, groups, uniform) -> None:
         entries = []
         for i, b in enumerate(bindings):
+            if b is None:  # a binding of the shader module that this entry point does not use
+                continue
             if isinstance(b, tuple):
                 buf, offset, size = b
                 entries.append({"binding": i, "resource": {"buffer": buf, "offset": offset,

@@ -28,6 +28,9 @@ segments, and for small k on short ones too (FILTER_WINS); the backend field ``f
 (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use
 ``filter`` too.
 
+On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
+2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
+2-bit digits counted by subgroup sums and no workgroup memory (many short rows).
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
@@ -35,8 +38,8 @@ them from the input, sorts them in workgroup memory and writes the first k of ea
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
-fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``rw``,
-``fs`` and ``fq``.
+fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
+``rw``, ``fs`` and ``fq`` (``sr`` before ``fs`` before ``rw``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -70,6 +73,9 @@ SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
 ROWWISE_WG = 64
+SELECT_ROWS_WG = 128
+SELECT_ROWS_PER_WG = 4  # rows a workgroup of ``select_rows`` takes (one per subgroup of 32)
+SELECT_ROWS_COLS_MAX = 8192  # its digit counts are 16-bit
 # Where ``filter`` beats radix select (H100, Vulkan): (largest k, shortest segment). Its floor
 # keeps all but a few elements out of its buffer when k is small, so short segments pay off too;
 # for larger k its buffer sorts cost more than radix passes, which re-read short segments from
@@ -98,6 +104,8 @@ _SELECT_FILES = {
     True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
            "topk_units.wgsl", "topk_select.wgsl"),
 }
+_SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_select.wgsl",
+                      "topk_select_rows.wgsl")
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                  "topk_filter.wgsl")
@@ -142,6 +150,7 @@ class Layout:
     filtered: bool  # the one-read ``filter`` path (output already in rank order)
     rowwise: bool  # one invocation per row (output already in rank order)
     full_sort: bool  # whole rows sorted, the first k taken (output already in rank order)
+    by_subgroup: bool  # ``select_rows``: one subgroup per row
 
     @property
     def ranked(self) -> bool:
@@ -169,17 +178,21 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    full_sort = 2 <= k and cols <= SORT_BLOCK and int(choice.get("fs", 0)) == 1
-    rowwise = not full_sort and 1 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
-    if rowwise or full_sort:
+    by_subgroup = (subgroups_enabled(ctx) and 2 <= k and cols <= SELECT_ROWS_COLS_MAX
+                   and int(choice.get("sr", 0)) == 1)
+    full_sort = (not by_subgroup and 2 <= k and cols <= SORT_BLOCK
+                 and int(choice.get("fs", 0)) == 1)
+    rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
+               and int(choice.get("rw", 0)) == 1)
+    if rowwise or full_sort or by_subgroup:
         nseg, seg_len = 1, cols
-    filtered = (not (rowwise or full_sort) and 2 <= k <= FILTER_K_MAX
+    filtered = (not (rowwise or full_sort or by_subgroup) and 2 <= k <= FILTER_K_MAX
                 and use_filter(choice.get("fq"), seg_len, k))
     if full_sort:
         slots = _next_pow2(cols)
     else:
         slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
-    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort)
+    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup)
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice) -> int:
@@ -271,6 +284,11 @@ class TopkLaunch:
                 cand, slots = merged, nseg * k
             self._pass(cand, pairs, True, rows,
                        dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))
+        elif plan.by_subgroup:
+            self._add("topk select rows", _SELECT_ROWS_FILES,
+                      {"WG": SELECT_ROWS_WG, "ROWS": SELECT_ROWS_PER_WG},
+                      [x.buffer, x.buffer, pairs, None], math.ceil(rows / SELECT_ROWS_PER_WG),
+                      dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         else:
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
@@ -375,7 +393,7 @@ class TopkLaunch:
                 ubuf = self.ctx.device.create_buffer_with_data(data=uniform,
                                                                usage=wgpu.BufferUsage.UNIFORM)
                 entries = [{"binding": i, "resource": {"buffer": b, "offset": 0, "size": b.size}}
-                           for i, b in enumerate(buffers)]
+                           for i, b in enumerate(buffers) if b is not None]
                 entries.append({"binding": len(buffers),
                                 "resource": {"buffer": ubuf, "offset": 0, "size": ubuf.size}})
                 group = self.ctx.device.create_bind_group(

@@ -1,0 +1,135 @@
+// TopK selection of many short rows, one subgroup per row: the radix select of topk_select.wgsl
+// with 2-bit digits counted by subgroup sums instead of a workgroup histogram, and an ordered
+// compaction by subgroup prefix sums, so a row needs no workgroup memory and no barrier. Output
+// as select's: k (key, index) pairs per row in index order, unused slots padded with (0, NONE).
+//
+// The subgroups of a workgroup take its ROWS rows one at a time from a counter, so any subgroup
+// size and any layout of subgroups over the workgroup works; a lane's place among the active
+// lanes of its subgroup comes from a subgroup prefix sum. Lane r of m active lanes reads units
+// r, r + m, ... of its row.
+
+override ROWS: u32 = 4u;  // rows per workgroup
+
+var<workgroup> next_row: atomic<u32>;
+
+// select_segment's workgroup scan, which this entry point does not call.
+fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {
+    return scan_workgroup(v, lid);
+}
+
+// Counts of the 2-bit digit at `shift` of the quad's live keys under `prefix`: digits 0 and 1 in
+// the low and high halves of x, digits 2 and 3 in those of y.
+fn digit_counts(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) -> vec2<u32> {
+    let under = (keys & vec4<u32>(mask)) == vec4<u32>(prefix)
+        & (vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(live));
+    let digit = (keys >> vec4<u32>(shift)) & vec4<u32>(3u);
+    let one = vec4<u32>(1u) << ((digit & vec4<u32>(1u)) * 16u);
+    let low = select(vec4<u32>(0u), one, under & (digit < vec4<u32>(2u)));
+    let high = select(vec4<u32>(0u), one, under & (digit >= vec4<u32>(2u)));
+    return vec2<u32>(low.x + low.y + low.z + low.w, high.x + high.y + high.z + high.w);
+}
+
+fn count_lane_units(s: Segment, mode: u32, units: u32, lane: u32, lanes: u32, prefix: u32,
+                    mask: u32, shift: u32) -> vec2<u32> {
+    var counts = vec2<u32>(0u);
+    for (var u = lane; u < units; u += lanes) {
+        let un = load_unit(s, mode, u);
+        counts += digit_counts(un.lo, quad_live(un.n, 0u), prefix, mask, shift);
+        counts += digit_counts(un.hi, quad_live(un.n, 1u), prefix, mask, shift);
+    }
+    return counts;
+}
+
+// Ordered compaction of units [first, last) in mode `mode`, one unit per lane per sweep.
+fn compact_lane_units(s: Segment, mode: u32, first: u32, last: u32, lane: u32, lanes: u32,
+                      prefix: u32, mask: u32, need: u32, out_base: u32,
+                      runs: vec2<u32>) -> vec2<u32> {
+    var run = runs;
+    for (var base = first; base < last; base += lanes) {
+        let u = base + lane;
+        var packed = 0u;
+        var un: Unit;
+        if u < last {
+            un = load_unit(s, mode, u);
+            packed = tally_quad(un.lo, quad_live(un.n, 0u), prefix, mask)
+                + tally_quad(un.hi, quad_live(un.n, 1u), prefix, mask);
+        }
+        let before = subgroupExclusiveAdd(packed);
+        let total = subgroupAdd(packed);
+        if packed != 0u {
+            var at = vec3<u32>(run.x + (before & 0xffffu), run.y + (before >> 16u), need);
+            place_quad(un.lo, un.col, quad_live(un.n, 0u), prefix, mask, out_base, &at);
+            place_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), prefix, mask, out_base, &at);
+        }
+        run += vec2<u32>(total & 0xffffu, total >> 16u);
+    }
+    return run;
+}
+
+fn select_row(row: u32, lane: u32, lanes: u32) {
+    let s = segment_of(row, 0u, prm.cols);
+    let out_base = row * prm.out_slots;
+    var prefix = 0u;
+    var mask = 0u;
+    var need = prm.k;
+    var shift = prm.key_bits;
+    // As in select_segment: a row no longer than k is taken whole (prefix 0 under mask 0).
+    var open = s.n > need;
+    while open {
+        shift -= 2u;
+        let counts = subgroupAdd(
+            count_lane_units(s, s.word_mode, word_units(s), lane, lanes, prefix, mask, shift)
+            + count_lane_units(s, single_mode(), single_units(s), lane, lanes, prefix, mask,
+                               shift));
+        let per_digit = vec4<u32>(counts.x & 0xffffu, counts.x >> 16u, counts.y & 0xffffu,
+                                  counts.y >> 16u);
+        var above = 0u;
+        var digit = 3u;
+        // The digit whose bucket holds the need-th key, counting from the top; the keys under
+        // the prefix number at least `need`, so digit 0 holds it when the others do not.
+        for (; digit > 0u; digit--) {
+            if above + per_digit[digit] >= need {
+                break;
+            }
+            above += per_digit[digit];
+        }
+        let here = per_digit[digit];
+        prefix |= digit << shift;
+        mask |= 3u << shift;
+        need -= above;
+        open = here != need && shift > 0u;
+    }
+    var runs = compact_lane_units(s, single_mode(), 0u, s.head, lane, lanes, prefix, mask, need,
+                                  out_base, vec2<u32>(0u, 0u));
+    runs = compact_lane_units(s, s.word_mode, 0u, word_units(s), lane, lanes, prefix, mask, need,
+                              out_base, runs);
+    runs = compact_lane_units(s, single_mode(), s.head, single_units(s), lane, lanes, prefix,
+                              mask, need, out_base, runs);
+    for (var q = runs.x + min(runs.y, need) + lane; q < prm.out_slots; q += lanes) {
+        dst[2u * (out_base + q)] = 0u;
+        dst[2u * (out_base + q) + 1u] = NONE;
+    }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    if lid == 0u {
+        atomicStore(&next_row, 0u);
+    }
+    workgroupBarrier();
+    let lane = subgroupExclusiveAdd(1u);
+    let lanes = subgroupAdd(1u);
+    let first = group_index(wid, nwg) * ROWS;
+    loop {
+        var slot = 0u;
+        if lane == 0u {
+            slot = atomicAdd(&next_row, 1u);
+        }
+        slot = subgroupMax(slot);  // the others hold 0
+        if slot >= ROWS || first + slot >= prm.rows {
+            break;
+        }
+        select_row(first + slot, lane, lanes);
+    }
+}
