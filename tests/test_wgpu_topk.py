@@ -174,6 +174,23 @@ def test_chunk_floors_as_high_as_allowed(ctx):
         check(ctx, a, x, k, True, True, choice)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_subgroup_rows_short_enough_for_registers(ctx, dtype):
+    """One subgroup per row where each lane holds at most two word units of the row (counted
+    from registers, compacted from memory), and rows a little longer or unaligned, which read
+    memory every pass."""
+    if not wtopk.subgroups_enabled(ctx):
+        pytest.skip("the device has no subgroups")
+    rng = np.random.default_rng()
+    choice = Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("sr", 1)))
+    for rows, cols in ((37, 64), (11, 40), (9, 256), (6, 65), (5, 8), (7, 80), (5, 352)):
+        a = make_input(rng, dtype, rows, cols)
+        x = from_numpy(ctx, a)
+        assert wtopk.layout(ctx, cols, 2, True, choice).by_subgroup
+        for k in (2, 7, cols // 2, cols):
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
+
+
 def test_more_rows_than_one_grid_dimension(ctx):
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 70000, 3)

@@ -6,7 +6,10 @@
 // The subgroups of a workgroup take its ROWS rows one at a time from a counter, so any subgroup
 // size and any layout of subgroups over the workgroup works; a lane's place among the active
 // lanes of its subgroup comes from a subgroup prefix sum. Lane r of m active lanes reads units
-// r, r + m, ... of its row.
+// r, r + m, ... of its row. A row of at most two word units per lane keeps them in registers for
+// the digit counts; the compaction reads them again (from cache). (Compacting from the registers
+// too measured faster but gave wrong float32 results on the H100's Vulkan driver, right ones on
+// lavapipe; the cause was not found.)
 
 override ROWS: u32 = 4u;  // rows per workgroup
 
@@ -20,6 +23,9 @@ fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {
 // Counts of the 2-bit digit at `shift` of the quad's live keys under `prefix`: digits 0 and 1 in
 // the low and high halves of x, digits 2 and 3 in those of y.
 fn digit_counts(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) -> vec2<u32> {
+    if live == 0u || !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
+        return vec2<u32>(0u);
+    }
     let under = (keys & vec4<u32>(mask)) == vec4<u32>(prefix)
         & (vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(live));
     let digit = (keys >> vec4<u32>(shift)) & vec4<u32>(3u);
@@ -29,13 +35,16 @@ fn digit_counts(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) 
     return vec2<u32>(low.x + low.y + low.z + low.w, high.x + high.y + high.z + high.w);
 }
 
+fn unit_counts(un: Unit, prefix: u32, mask: u32, shift: u32) -> vec2<u32> {
+    return digit_counts(un.lo, quad_live(un.n, 0u), prefix, mask, shift)
+        + digit_counts(un.hi, quad_live(un.n, 1u), prefix, mask, shift);
+}
+
 fn count_lane_units(s: Segment, mode: u32, units: u32, lane: u32, lanes: u32, prefix: u32,
                     mask: u32, shift: u32) -> vec2<u32> {
     var counts = vec2<u32>(0u);
     for (var u = lane; u < units; u += lanes) {
-        let un = load_unit(s, mode, u);
-        counts += digit_counts(un.lo, quad_live(un.n, 0u), prefix, mask, shift);
-        counts += digit_counts(un.hi, quad_live(un.n, 1u), prefix, mask, shift);
+        counts += unit_counts(load_unit(s, mode, u), prefix, mask, shift);
     }
     return counts;
 }
@@ -73,14 +82,28 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
     var mask = 0u;
     var need = prm.k;
     var shift = prm.key_bits;
+    let held = single_units(s) == 0u && word_units(s) <= 2u * lanes;
+    var first = Unit(vec4<u32>(0u), vec4<u32>(0u), 0u, 0u);  // n = 0: no elements
+    var second = first;
+    if held && lane < word_units(s) {
+        first = load_unit(s, s.word_mode, lane);
+    }
+    if held && lane + lanes < word_units(s) {
+        second = load_unit(s, s.word_mode, lane + lanes);
+    }
     // As in select_segment: a row no longer than k is taken whole (prefix 0 under mask 0).
     var open = s.n > need;
     while open {
         shift -= 2u;
-        let counts = subgroupAdd(
-            count_lane_units(s, s.word_mode, word_units(s), lane, lanes, prefix, mask, shift)
-            + count_lane_units(s, single_mode(), single_units(s), lane, lanes, prefix, mask,
-                               shift));
+        var mine = unit_counts(first, prefix, mask, shift) + unit_counts(second, prefix, mask,
+                                                                         shift);
+        if !held {
+            mine = count_lane_units(s, s.word_mode, word_units(s), lane, lanes, prefix, mask,
+                                    shift)
+                + count_lane_units(s, single_mode(), single_units(s), lane, lanes, prefix, mask,
+                                   shift);
+        }
+        let counts = subgroupAdd(mine);
         let per_digit = vec4<u32>(counts.x & 0xffffu, counts.x >> 16u, counts.y & 0xffffu,
                                   counts.y >> 16u);
         var above = 0u;
