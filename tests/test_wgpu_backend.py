@@ -473,7 +473,7 @@ def widest_binding(be, monkeypatch) -> list:
     record = be.ctx._record
 
     def spy(pipeline, bindings, groups, uniform):
-        sizes = [b[2] if isinstance(b, tuple) else b.size for b in bindings]
+        sizes = [b[2] if isinstance(b, tuple) else b.size for b in bindings if b is not None]
         widest[0] = max(widest[0], *sizes)
         return record(pipeline, bindings, groups, uniform)
 
