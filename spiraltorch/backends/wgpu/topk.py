@@ -319,7 +319,9 @@ class TopkLaunch:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs)}
             self._add("topk filter", _FILTER_FILES, consts, [src, src, dst], groups, params)
         else:
-            sg = plan.subgroups
+            # k = 1 takes no scan: the subgroup entry's layout check would be its only cost
+            # (H100: 4096 x 32000 float16, k=1 0.276 -> 0.247 ms on the portable entry point)
+            sg = plan.subgroups and self.k > 1
             kl = MERGE_KL if pairs else plan.kl
             floors = src if self._floors is None else self._floors
             self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
