@@ -142,10 +142,7 @@ fn select_best(lid: u32, s: Segment, out_base: u32) {
         dst[2u * out_base] = best.x;
         dst[2u * out_base + 1u] = best.y;
     }
-    for (var q = 1u + lid; q < prm.out_slots; q += WG) {
-        dst[2u * (out_base + q)] = 0u;
-        dst[2u * (out_base + q) + 1u] = NONE;
-    }
+    pad_slots(lid, out_base, 1u);
 }
 
 // Digit (key >> shift) & (bins - 1) of the keys under `prefix`, counted in `hist`.
@@ -273,15 +270,30 @@ fn row_floor(lid: u32, row: u32) -> u32 {
     return workgroupUniformLoad(&w_pick);
 }
 
+// Ordered compaction of the whole segment: head singles, body words, tail singles, which is
+// index order.
+fn compact_segment(lid: u32, s: Segment, prefix: u32, mask: u32, need: u32,
+                   out_base: u32) -> vec2<u32> {
+    var runs = compact_units(lid, s, single_mode(), 0u, s.head, prefix, mask, need, out_base,
+                             vec2<u32>(0u, 0u));
+    runs = compact_units(lid, s, s.word_mode, 0u, word_units(s), prefix, mask, need, out_base,
+                         runs);
+    return compact_units(lid, s, single_mode(), s.head, single_units(s), prefix, mask, need,
+                         out_base, runs);
+}
+
+// Pads the segment's slots from `first` on with (0, NONE).
+fn pad_slots(lid: u32, out_base: u32, first: u32) {
+    for (var q = first + lid; q < prm.out_slots; q += WG) {
+        dst[2u * (out_base + q)] = 0u;
+        dst[2u * (out_base + q) + 1u] = NONE;
+    }
+}
+
 // Ordered compaction of every key at or above `floor` (at most out_slots written); returns how
 // many there are, the same in every invocation.
 fn compact_from(lid: u32, s: Segment, floor: u32, out_base: u32) -> u32 {
-    var runs = compact_units(lid, s, single_mode(), 0u, s.head, floor, NONE, NONE, out_base,
-                             vec2<u32>(0u, 0u));
-    runs = compact_units(lid, s, s.word_mode, 0u, word_units(s), floor, NONE, NONE, out_base,
-                         runs);
-    runs = compact_units(lid, s, single_mode(), s.head, single_units(s), floor, NONE, NONE,
-                         out_base, runs);
+    let runs = compact_segment(lid, s, floor, NONE, NONE, out_base);
     if lid == 0u {
         w_pick = runs.x + runs.y;
     }
@@ -303,10 +315,7 @@ fn select_segment(lid: u32, group: u32) {
     if floor > 0u && s.n > prm.k {
         let found = compact_from(lid, s, floor, out_base);
         if found <= prm.k {
-            for (var q = found + lid; q < prm.out_slots; q += WG) {
-                dst[2u * (out_base + q)] = 0u;
-                dst[2u * (out_base + q) + 1u] = NONE;
-            }
+            pad_slots(lid, out_base, found);
             return;
         }
     }
@@ -340,15 +349,6 @@ fn select_segment(lid: u32, group: u32) {
         }
     }
 
-    // Head singles, body words, tail singles: index order, as the compaction needs.
-    var runs = compact_units(lid, s, single_mode(), 0u, s.head, prefix, mask, need, out_base,
-                             vec2<u32>(0u, 0u));
-    runs = compact_units(lid, s, s.word_mode, 0u, word_units(s), prefix, mask, need, out_base,
-                         runs);
-    runs = compact_units(lid, s, single_mode(), s.head, single_units(s), prefix, mask, need,
-                         out_base, runs);
-    for (var q = runs.x + min(runs.y, need) + lid; q < prm.out_slots; q += WG) {
-        dst[2u * (out_base + q)] = 0u;
-        dst[2u * (out_base + q) + 1u] = NONE;
-    }
+    let runs = compact_segment(lid, s, prefix, mask, need, out_base);
+    pad_slots(lid, out_base, runs.x + min(runs.y, need));
 }
