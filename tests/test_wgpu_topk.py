@@ -17,7 +17,8 @@ from tests.test_wgpu_backend import widest_binding
 from tests.topk_reference import reference_topk
 
 # One-pass, two-pass, one invocation per row, whole-row sort and one subgroup per row (where the
-# device has subgroups), workgroup sizes 32..256, units 1..8, subgroup variant on and off.
+# device has subgroups), workgroup sizes 32..256, units 1..8, subgroup variant on and off, the
+# winners sorted bitonic or by radix (where the device has subgroups).
 CHOICES = [
     Choice(u2=0, wg=32, kl=1, extra=(("sg", 0), ("rw", 0))),
     Choice(u2=0, wg=256, kl=4, extra=(("sg", 1), ("rw", 0))),
@@ -27,6 +28,8 @@ CHOICES = [
     Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("rw", 1))),
     Choice(u2=0, wg=128, kl=1, extra=(("sg", 0), ("fs", 1))),
     Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("sr", 1), ("fs", 1))),
+    Choice(u2=1, wg=128, kl=2, ch=150, extra=(("sg", 1), ("rs", 1))),
+    Choice(u2=0, wg=64, kl=1, extra=(("fs", 1), ("rs", 1))),
 ]
 DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
 F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
@@ -191,6 +194,26 @@ def test_subgroup_rows_short_enough_for_registers(ctx, dtype):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_radix_sort_of_every_row_size(ctx, dtype):
+    """The radix sort of the winners, rows of 64 to 1024 slots (16 to 256 invocations), after
+    one- and two-pass selections and whole-row reads; constant rows and heavy ties check that
+    equal keys keep index order."""
+    if not wtopk.subgroups_enabled(ctx):
+        pytest.skip("the device has no subgroups")
+    rng = np.random.default_rng()
+    choices = (Choice(u2=0, wg=256, kl=2, extra=(("sg", 1), ("rs", 1))),
+               Choice(u2=1, wg=64, kl=1, ch=400, extra=(("sg", 0), ("rs", 1))),
+               Choice(u2=0, wg=128, kl=1, extra=(("fs", 1), ("rs", 1))))
+    a = make_input(rng, dtype, 4, 1024)
+    a[1] = a[1, 0]
+    x = from_numpy(ctx, a)
+    for k in (33, 64, 100, 250, 512, 700, 1024):
+        for choice in choices:
+            assert wtopk.layout(ctx, 1024, k, True, choice).radix_sort
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), True, choice)
+
+
 def test_more_rows_than_one_grid_dimension(ctx):
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 70000, 3)
@@ -221,7 +244,8 @@ def test_random_choices_fuzz(ctx):
                         cr=int(rng.integers(1, 5)), extra=(("sg", int(rng.integers(0, 2))),
                                                            ("rw", int(rng.integers(0, 2))),
                                                            ("fs", int(rng.integers(0, 2))),
-                                                           ("sr", int(rng.integers(0, 2)))))
+                                                           ("sr", int(rng.integers(0, 2))),
+                                                           ("rs", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -246,12 +270,13 @@ def test_every_variant_within_default_limits():
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 3, 5000)
     x = from_numpy(ctx, a)
-    for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7]):
+    for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7], CHOICES[8]):
         assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
             bool(features) and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
         check(ctx, a, x, 9, True, True, choice)
         check(ctx, a, x, 3000, False, True, choice)
+    check(ctx, a, x, 1000, True, True, CHOICES[8])  # rows of 1024 slots: the largest radix sort
 
 
 def test_k_out_of_range_names_sizes(ctx):

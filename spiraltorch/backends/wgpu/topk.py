@@ -16,7 +16,10 @@ Choice, bit for bit. A call runs these dispatches, in order:
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
    steps in between. With keys and indices of 16 bits or fewer, each pair is packed into one u32
-   and blocks take up to 4096 (``topk_slots_packed.wgsl``).
+   and blocks take up to 4096 (``topk_slots_packed.wgsl``). On devices with subgroups, the
+   backend field ``rs`` = 1 sorts rows of RADIX_SORT_SLOTS slots by a stable radix sort instead
+   (``topk_radix_sort.wgsl``, one row per workgroup; the selections write equal keys in index
+   order, which stability keeps).
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
    from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
    no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
@@ -40,7 +43,7 @@ all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bit
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs`` and ``fq`` (``sr`` before ``fs`` before ``rw``).
+``rw``, ``fs``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -68,6 +71,7 @@ SORT_BLOCK_PACKED = 4096  # pairs packed into one u32 (16-bit keys and indices)
 SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pairs
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
+RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
 EMIT_WG = 256
 FILTER_KL_MAX = 4
 SELECT_KL_MAX = 8
@@ -152,6 +156,7 @@ class Layout:
     rowwise: bool  # one invocation per row (output already in rank order)
     full_sort: bool  # whole rows sorted, the first k taken (output already in rank order)
     by_subgroup: bool  # ``select_rows``: one subgroup per row
+    radix_sort: bool  # rows of slots sorted by ``topk_radix_sort.wgsl`` where they fit
 
     @property
     def ranked(self) -> bool:
@@ -193,7 +198,10 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
         slots = _next_pow2(cols)
     else:
         slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
-    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup)
+    radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
+                  and int(choice.get("rs", 0)) == 1)
+    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup,
+                  radix_sort)
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice) -> int:
@@ -334,6 +342,16 @@ class TopkLaunch:
         two rows a workgroup needs when one row's outputs end inside a u32 word of the values
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
+        if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
+            files = ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_pairs.wgsl",
+                     "topk_radix_sort.wgsl", _ROW_SOURCE_FILES[pairs is not None],
+                     "topk_sort_rows.wgsl")
+            self._add("topk sort rows radix" + (" of pairs" if pairs else ""), files,
+                      {"WG": n // 4, "SLOTS": n},
+                      [x.buffer, self.values.buffer, self.indices.buffer]
+                      + ([pairs] if pairs is not None else []), rows,
+                      dict(geometry, sort_n=n, block=n))
+            return True
         packed = self._packs(n)
         most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
         block = self._block(rows, n, packed)

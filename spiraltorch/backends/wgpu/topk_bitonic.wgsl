@@ -19,7 +19,7 @@ fn bitonic_step(lid: u32, block: u32, n: u32, base: u32, stage: u32, dist: u32) 
 }
 
 // Every stage that fits the block: whole rows come out sorted when n <= block.
-fn bitonic_sort(lid: u32, block: u32, n: u32, base: u32) {
+fn sort_block(lid: u32, block: u32, n: u32, base: u32) {
     for (var stage = 2u; stage <= min(block, n); stage *= 2u) {
         for (var dist = stage / 2u; dist > 0u; dist /= 2u) {
             bitonic_step(lid, block, n, base, stage, dist);

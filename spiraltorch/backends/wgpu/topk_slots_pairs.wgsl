@@ -1,9 +1,11 @@
-// Sort slots of one (key, index) pair each, one 8-byte access: 2048 slots in 16 KiB of
-// workgroup memory.
+// Sort slots of one (key, index) pair each, one 8-byte access: up to 2048 slots in 16 KiB of
+// workgroup memory (SLOTS: fewer where a sort needs room for more).
 
 alias Slot = vec2<u32>;
 
-var<workgroup> s_slot: array<Slot, 2048>;
+override SLOTS: u32 = 2048u;
+
+var<workgroup> s_slot: array<Slot, SLOTS>;
 
 fn slot_of(pair: vec2<u32>) -> Slot {
     return pair;

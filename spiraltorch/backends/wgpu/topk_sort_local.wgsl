@@ -28,7 +28,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     workgroupBarrier();
     if prm.stage == 0u {
-        bitonic_sort(lid, block, prm.sort_n, base);
+        sort_block(lid, block, prm.sort_n, base);
     } else {
         for (var dist = block / 2u; dist > 0u; dist /= 2u) {
             bitonic_step(lid, block, prm.sort_n, base, prm.stage, dist);

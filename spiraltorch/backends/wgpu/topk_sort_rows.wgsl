@@ -1,9 +1,10 @@
 // TopK output by a sort of whole rows in workgroup memory, in one dispatch: each workgroup reads
-// its rows as (key, index) pairs, sorts them (bitonic) and writes the first k of each row as
-// values (recovered from the keys, read from the input for NaN and zero keys) and int64 indices
-// (lo, 0). Small files come first: a slot format (topk_slots_packed.wgsl or
-// topk_slots_pairs.wgsl: the type `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`,
-// `pair_of`, `slot_before`), topk_bitonic.wgsl, and a row source with the bindings
+// its rows as (key, index) pairs, sorts them and writes the first k of each row as values
+// (recovered from the keys, read from the input for NaN and zero keys) and int64 indices (lo, 0).
+// Small files come first: a slot format (topk_slots_packed.wgsl or topk_slots_pairs.wgsl: the
+// type `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`, `pair_of`, `slot_before`),
+// a block sort `sort_block` (topk_bitonic.wgsl, or topk_radix_sort.wgsl for one row of pairs per
+// workgroup), and a row source with the bindings
 // (topk_rows_input.wgsl: whole rows of the input; topk_rows_pairs.wgsl: the winners a selection
 // wrote), `row_pair(row, col)`. Padding is (0, NONE), which ranks below every element. A
 // workgroup holds whole rows (block is a multiple of sort_n), and where a row's outputs do not
@@ -31,7 +32,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         s_slot[i] = slot_of(pair);
     }
     workgroupBarrier();
-    bitonic_sort(lid, block, n, first_row * n);
+    sort_block(lid, block, n, first_row * n);
     let per = 32u / prm.elem_bits;
     let outputs = min(block / n, prm.rows - first_row) * prm.k;
     for (var w = lid; w < (outputs + per - 1u) / per; w += WG) {
