@@ -194,11 +194,14 @@ def test_subgroup_rows_short_enough_for_registers(ctx, dtype):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
 
+@pytest.mark.parametrize("narrow_lanes", [wtopk.RADIX_NARROW_LANES, 0], ids=["8-bit", "16-bit"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_radix_sort_of_every_row_size(ctx, dtype):
+def test_radix_sort_of_every_row_size(ctx, dtype, narrow_lanes, monkeypatch):
     """The radix sort of the winners, rows of 64 to 1024 slots (16 to 256 invocations), after
-    one- and two-pass selections and whole-row reads; constant rows and heavy ties check that
-    equal keys keep index order."""
+    one- and two-pass selections and whole-row reads, with digit counts summed over subgroups in
+    8-bit and in 16-bit fields; constant rows and heavy ties check that equal keys keep index
+    order."""
+    monkeypatch.setattr(wtopk, "RADIX_NARROW_LANES", narrow_lanes)
     if not wtopk.subgroups_enabled(ctx):
         pytest.skip("the device has no subgroups")
     rng = np.random.default_rng()

@@ -72,6 +72,9 @@ SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pai
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
 RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
+# Subgroups of up to this many lanes sum the radix sort's digit counts in 8-bit fields (at most 4
+# slots a lane); wider ones in 16-bit fields.
+RADIX_NARROW_LANES = 63
 EMIT_WG = 256
 FILTER_KL_MAX = 4
 SELECT_KL_MAX = 8
@@ -347,7 +350,7 @@ class TopkLaunch:
                      "topk_radix_sort.wgsl", _ROW_SOURCE_FILES[pairs is not None],
                      "topk_sort_rows.wgsl")
             self._add("topk sort rows radix" + (" of pairs" if pairs else ""), files,
-                      {"WG": n // 4, "SLOTS": n},
+                      {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES},
                       [x.buffer, self.values.buffer, self.indices.buffer]
                       + ([pairs] if pairs is not None else []), rows,
                       dict(geometry, sort_n=n, block=n))
