@@ -7,7 +7,7 @@
 // Each pass ranks every slot by its digit: after every slot of a higher digit in the row, of its
 // own digit in earlier subgroups and earlier lanes, and in earlier slots of its own invocation.
 // Counts of the 16 digits travel packed: 16-bit fields, two per u32 (`Counts`: digits 0..7 in
-// `lo`, 8..15 in `hi`; a row holds at most 4 * 256 slots), and within a subgroup of at most
+// `lo`, 8..15 in `hi`; a row holds at most 4 * 256 slots), and within subgroups of at most
 // NARROW_LANES lanes 8-bit fields, four per u32 (at most 4 slots a lane), which halves the
 // subgroup sums. Subgroups are told apart by a workgroup counter rather than by their layout, so
 // any subgroup size and any layout works.
@@ -15,6 +15,8 @@
 override NARROW_LANES: u32 = 63u;
 
 var<workgroup> rs_seen: atomic<u32>;  // invocations (low 16 bits) and subgroups (high) counted
+var<workgroup> rs_widest: atomic<u32>;  // lanes of the widest subgroup
+var<workgroup> rs_lanes: u32;
 var<workgroup> rs_totals: array<vec4<u32>, 128>;  // per subgroup: its digit counts (lo, hi)
 var<workgroup> rs_base: array<vec4<u32>, 128>;  // per subgroup: where its digits' slots start
 
@@ -71,6 +73,7 @@ fn inclusive(c: Counts) -> Counts {
 fn sort_block(lid: u32, block: u32, n: u32, base: u32) {
     if lid == 0u {
         atomicStore(&rs_seen, 0u);
+        atomicStore(&rs_widest, 0u);
     }
     workgroupBarrier();
     let rank = subgroupExclusiveAdd(1u);
@@ -78,12 +81,18 @@ fn sort_block(lid: u32, block: u32, n: u32, base: u32) {
     var seen = 0u;
     if rank == 0u {
         seen = atomicAdd(&rs_seen, lanes | 0x10000u);
+        atomicMax(&rs_widest, lanes);
     }
     seen = subgroupBroadcastFirst(seen);
     let me = (seen & 0xffffu) + rank;  // this invocation's place in the workgroup
     let group = seen >> 16u;
     workgroupBarrier();
     let groups = atomicLoad(&rs_seen) >> 16u;
+    if lid == 0u {
+        rs_lanes = atomicLoad(&rs_widest);
+    }
+    // one choice for the whole workgroup: subgroup operations stay in uniform control flow
+    let narrow = workgroupUniformLoad(&rs_lanes) <= NARROW_LANES;
     for (var shift = 0u; shift < prm.key_bits; shift += 4u) {
         let a = s_slot[4u * me];
         let b = s_slot[4u * me + 1u];
@@ -93,7 +102,7 @@ fn sort_block(lid: u32, block: u32, n: u32, base: u32) {
         // (slots of each digit up to this lane, and before it) in this subgroup
         var upto: Counts;
         var before: Counts;
-        if lanes <= NARROW_LANES {
+        if narrow {
             let own = count8_of(d.x) + count8_of(d.y) + count8_of(d.z) + count8_of(d.w);
             let lane_upto = subgroupInclusiveAdd(own);
             upto = widen(lane_upto);
