@@ -89,6 +89,24 @@ fn halves(a: u32, b: u32) -> vec4<u32> {
     return vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);
 }
 
+// The keys of keys4 for the eight float16 elements of a 16-byte word (the only dtype stored in
+// 16 bits), computed on both 16-bit halves of each u32 at once and left two to a u32.
+fn keys_f16_pairs(w: vec4<u32>) -> vec4<u32> {
+    let signs = vec4<u32>(0x80008000u);
+    let mag = w & vec4<u32>(0x7fff7fffu);
+    let neg = (w >> vec4<u32>(15u)) & vec4<u32>(0x00010001u);
+    var key = w ^ (neg * 0x7fffu) ^ signs;
+    // 1 in the low bit of each half that holds a zero (either sign), a NaN; the guard bits keep
+    // one half's arithmetic from carrying into the other
+    let zero = (~((mag | signs) - vec4<u32>(0x00010001u)) & signs) >> vec4<u32>(15u);
+    let nan = ((mag + vec4<u32>(0x03ff03ffu)) & signs) >> vec4<u32>(15u);
+    key = (key & ~(zero * 0xffffu)) | (zero * 0x8000u) | (nan * 0xffffu);
+    if prm.largest == 0u {
+        key = ~key;
+    }
+    return key;
+}
+
 fn load_unit(s: Segment, mode: u32, u: u32) -> Unit {
     let none = vec4<u32>(0u);
     switch mode {
@@ -96,9 +114,8 @@ fn load_unit(s: Segment, mode: u32, u: u32) -> Unit {
             return Unit(keys4(src4[s.w0 + u]), none, (s.w0 + u) * 4u - s.base, 4u);
         }
         case MODE_WORD16: {
-            let w = src4[s.w0 + u];
-            return Unit(keys4(halves(w.x, w.y)), keys4(halves(w.z, w.w)),
-                        (s.w0 + u) * 8u - s.base, 8u);
+            let k = keys_f16_pairs(src4[s.w0 + u]);
+            return Unit(halves(k.x, k.y), halves(k.z, k.w), (s.w0 + u) * 8u - s.base, 8u);
         }
         case MODE_PAIR: {
             let a = 2u * (s.row * prm.in_slots + s.start + single_pos(s, u));
