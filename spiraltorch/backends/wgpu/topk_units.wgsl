@@ -1,15 +1,15 @@
 // TopK segment reading by units. The body of a contiguous segment is read in 16-byte words, one
 // vec4<u32> load for 4 elements of 32 bits or 8 of 16 bits; its unaligned head and tail, strided
-// segments and (key, index) candidates of an earlier pass are read one element (or pair) per
-// unit. A kernel walks the word units (mode = seg.word_mode) and the single units (mode =
-// single_mode()) of a segment in any order it likes. A loaded unit holds the keys of its
-// elements (computed four at a time) and the column of the first: elements 0..3 are the
-// components of `lo`, elements 4..7 those of `hi`, with columns col + 0..7, and only the first
-// n exist. Empty candidate slots load as n = 0. Kernels handle a unit as two quads of keys
-// (quad_live says how many of a quad exist), naming components, never indexing them: a vector
-// indexed by a loop counter can cost a trip through local memory.
-// The kernel declares `src` (array<u32>), `src4` (the same buffer as array<vec4<u32>>), `prm`
-// and the override `PAIRS`.
+// segments and (key, index) candidates of an earlier pass are read one element (or pair) per unit.
+// A kernel walks the word units (mode = seg.word_mode) and the single units (mode = single_mode())
+// of a segment in any order it likes. A loaded unit holds the keys of its elements (computed four
+// at a time, or eight float16 ones at a time) and the column of the first: elements 0..3 are the
+// components of `lo`, elements 4..7 those of `hi`, with columns col + 0..7, and only the first n
+// exist. Empty candidate slots load as n = 0. Kernels handle a unit as two quads of keys (quad_live
+// says how many of a quad exist), naming components, never indexing them: a vector indexed by a
+// loop counter can cost a trip through local memory.
+// The kernel declares `src` (array<u32>), `src4` (the same buffer as array<vec4<u32>>), `prm` and
+// the override `PAIRS`.
 
 const MODE_WORD32: u32 = 0u;
 const MODE_WORD16: u32 = 1u;
