@@ -346,29 +346,25 @@ class TopkLaunch:
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
         if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
-            files = ("topk_common.wgsl", "topk_keys.wgsl", "topk_slots_pairs.wgsl",
-                     "topk_radix_sort.wgsl", _ROW_SOURCE_FILES[pairs is not None],
-                     "topk_sort_rows.wgsl")
-            self._add("topk sort rows radix" + (" of pairs" if pairs else ""), files,
-                      {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES},
-                      [x.buffer, self.values.buffer, self.indices.buffer]
-                      + ([pairs] if pairs is not None else []), rows,
-                      dict(geometry, sort_n=n, block=n))
-            return True
-        packed = self._packs(n)
-        most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
-        block = self._block(rows, n, packed)
-        if n > most:
-            return False
-        if (block // n) * self.k * self.elem_bits % 32 and rows * n > block:
-            if 2 * block > most:
+            # one row per workgroup, so no two workgroups share a word of the values
+            slots, sort, kind, block = "topk_slots_pairs.wgsl", "topk_radix_sort.wgsl", " radix", n
+            consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
+        else:
+            packed = self._packs(n)
+            most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
+            block = self._block(rows, n, packed)
+            if n > most:
                 return False
-            block *= 2
-        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], "topk_bitonic.wgsl",
+            if (block // n) * self.k * self.elem_bits % 32 and rows * n > block:
+                if 2 * block > most:
+                    return False
+                block *= 2
+            slots, sort, kind = _SLOT_FILES[packed], "topk_bitonic.wgsl", " packed" if packed else ""
+            consts = {"WG": SORT_WG}
+        files = ("topk_common.wgsl", "topk_keys.wgsl", slots, sort,
                  _ROW_SOURCE_FILES[pairs is not None], "topk_sort_rows.wgsl")
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
-        name = "topk sort rows" + (" packed" if packed else "") + (" of pairs" if pairs else "")
-        self._add(name, files, {"WG": SORT_WG},
+        self._add("topk sort rows" + kind + (" of pairs" if pairs else ""), files, consts,
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),
                   dict(geometry, sort_n=n, block=block))
         return True
