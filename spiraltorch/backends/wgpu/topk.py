@@ -359,7 +359,8 @@ class TopkLaunch:
                 if 2 * block > most:
                     return False
                 block *= 2
-            slots, sort, kind = _SLOT_FILES[packed], "topk_bitonic.wgsl", " packed" if packed else ""
+            slots, sort = _SLOT_FILES[packed], "topk_bitonic.wgsl"
+            kind = " packed" if packed else ""
             consts = {"WG": SORT_WG}
         files = ("topk_common.wgsl", "topk_keys.wgsl", slots, sort,
                  _ROW_SOURCE_FILES[pairs is not None], "topk_sort_rows.wgsl")
