@@ -332,6 +332,24 @@ def test_filter_path_over_many_sweeps(ctx, dtype, choice):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+def test_maximum_of_many_equal_keys(ctx, dtype):
+    """k = 1 over rows where each invocation reads many word units and the best key recurs at
+    every element position of a unit: the lowest index must win, from whole rows and from rows
+    starting inside a word; a row of uint8 zeros is all key 0, the lowest key."""
+    rng = np.random.default_rng()
+    a = rng.integers(0, 3, (4, 3001)).astype(dtype)
+    a[0] = 0  # row 0 starts on a word: no single unit ahead of the words
+    a[3] = 1
+    x = from_numpy(ctx, a)
+    window = views.slice_view(x, [(0, 4, 1), (3, 3001, 1)])
+    for kl in (1, 2):
+        choice = Choice(u2=0, wg=32, kl=kl, extra=(("sg", 0), ("rw", 0)))
+        for largest in (True, False):
+            check(ctx, a, x, 1, largest, True, choice)
+            check(ctx, a[:, 3:], window, 1, largest, True, choice)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
 def test_keys_crowding_the_floor(ctx, dtype):
     """The filter's floor (topk_floor.wgsl) of a workgroup of 32 is the lowest of k group maxima

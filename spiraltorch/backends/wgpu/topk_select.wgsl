@@ -120,9 +120,62 @@ fn best_of_units(lid: u32, s: Segment, mode: u32, units: u32, start: vec2<u32>) 
     return best;
 }
 
+// The word unit `unit` (NONE: none) holding the best key of element position `pos` as a
+// candidate pair, folded into `best`.
+fn better_at(s: Segment, key: u32, unit: u32, pos: u32, best: vec2<u32>) -> vec2<u32> {
+    if unit == NONE {
+        return best;
+    }
+    return better(vec2<u32>(key, word_col(s, unit) + pos), best);
+}
+
+// The best (key, index) of this invocation's share of the word units. Branch-free per unit: each
+// element position keeps its best key and the first unit that holds it (units are taken in
+// column order, so a later equal key never replaces it); the positions are ranked at the end.
+fn best_of_words(lid: u32, s: Segment) -> vec2<u32> {
+    let units = word_units(s);
+    let wide = s.word_mode == MODE_WORD16;  // eight elements a unit, else four
+    var key_lo = vec4<u32>(0u);
+    var key_hi = vec4<u32>(0u);
+    var unit_lo = vec4<u32>(NONE);
+    var unit_hi = vec4<u32>(NONE);
+    for (var base = 0u; base < units; base += WG * KL) {
+        for (var j = 0u; j < KL; j++) {
+            let u = base + j * WG + lid;
+            if u < units {
+                let un = load_unit(s, s.word_mode, u);
+                let at = vec4<u32>(u);
+                unit_lo = select(unit_lo, at, (un.lo > key_lo) | (unit_lo == vec4<u32>(NONE)));
+                key_lo = max(key_lo, un.lo);
+                if wide {
+                    unit_hi = select(unit_hi, at,
+                                     (un.hi > key_hi) | (unit_hi == vec4<u32>(NONE)));
+                    key_hi = max(key_hi, un.hi);
+                }
+            }
+        }
+    }
+    var best = better_at(s, key_lo.x, unit_lo.x, 0u, vec2<u32>(0u, NONE));
+    best = better_at(s, key_lo.y, unit_lo.y, 1u, best);
+    best = better_at(s, key_lo.z, unit_lo.z, 2u, best);
+    best = better_at(s, key_lo.w, unit_lo.w, 3u, best);
+    best = better_at(s, key_hi.x, unit_hi.x, 4u, best);
+    best = better_at(s, key_hi.y, unit_hi.y, 5u, best);
+    best = better_at(s, key_hi.z, unit_hi.z, 6u, best);
+    return better_at(s, key_hi.w, unit_hi.w, 7u, best);
+}
+
 // k = 1: the best (key, index) of the segment by a workgroup tree reduction.
 fn select_best(lid: u32, s: Segment, out_base: u32) {
-    var best = best_of_units(lid, s, s.word_mode, word_units(s), vec2<u32>(0u, NONE));
+    // With fewer than 4 word units an invocation, testing each quad against the best so far
+    // costs less than ranking the element positions at the end (H100: rows of 1024 and 4096
+    // float16 slower by 2-16% through best_of_words).
+    var best = vec2<u32>(0u, NONE);
+    if word_units(s) >= 4u * WG {
+        best = best_of_words(lid, s);
+    } else {
+        best = best_of_units(lid, s, s.word_mode, word_units(s), best);
+    }
     best = best_of_units(lid, s, single_mode(), single_units(s), best);
     best_key[lid] = best.x;
     best_idx[lid] = best.y;

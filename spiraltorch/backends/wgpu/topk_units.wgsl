@@ -107,15 +107,20 @@ fn keys_f16_pairs(w: vec4<u32>) -> vec4<u32> {
     return key;
 }
 
+// Column of the first element of word unit u.
+fn word_col(s: Segment, u: u32) -> u32 {
+    return (s.w0 + u) * (128u / prm.elem_bits) - s.base;
+}
+
 fn load_unit(s: Segment, mode: u32, u: u32) -> Unit {
     let none = vec4<u32>(0u);
     switch mode {
         case MODE_WORD32: {
-            return Unit(keys4(src4[s.w0 + u]), none, (s.w0 + u) * 4u - s.base, 4u);
+            return Unit(keys4(src4[s.w0 + u]), none, word_col(s, u), 4u);
         }
         case MODE_WORD16: {
             let k = keys_f16_pairs(src4[s.w0 + u]);
-            return Unit(halves(k.x, k.y), halves(k.z, k.w), (s.w0 + u) * 8u - s.base, 8u);
+            return Unit(halves(k.x, k.y), halves(k.z, k.w), word_col(s, u), 8u);
         }
         case MODE_PAIR: {
             let a = 2u * (s.row * prm.in_slots + s.start + single_pos(s, u));
