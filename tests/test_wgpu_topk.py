@@ -145,8 +145,8 @@ def test_candidates_merge_over_several_levels(ctx):
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
 def test_chunk_floors_pass_over_low_keys(ctx, dtype):
     """Two-pass radix selection of k > 128 over 16 chunks of at least one unit per invocation:
-    each chunk's floor (ceil(k / 16) group maxima of a sample) lets the selection pass over every
-    key below the row's lowest floor. Heavy ties put the floor among equal keys, and a row of
+    each chunk's floor (from 2 ceil(k / 16) group maxima of a sample) lets the selection pass over
+    every key below the row's lowest floor. Heavy ties put the floor among equal keys, and a row of
     one value puts more than k keys of every chunk at it, which then take the radix select."""
     rng = np.random.default_rng()
     a = make_input(rng, dtype, 3, 4100)
@@ -164,8 +164,8 @@ def test_chunk_floors_pass_over_low_keys(ctx, dtype):
 
 def test_chunk_floors_as_high_as_allowed(ctx):
     """Each invocation's sample of a chunk holds one high key, the same ranks in every chunk:
-    exactly ceil(k / 16) keys of each chunk reach its floor, so a floor from one group fewer
-    would drop some of the top k."""
+    exactly ceil(k / 16) keys of each chunk reach its floor, so a floor one rank higher among
+    the group maxima would drop some of the top k."""
     rng = np.random.default_rng()
     a = rng.random((2, 4096), dtype=np.float32)  # 16 chunks of 64 four-element units
     for chunk in range(16):
@@ -352,9 +352,10 @@ def test_maximum_of_many_equal_keys(ctx, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
 def test_keys_crowding_the_floor(ctx, dtype):
-    """The filter's floor (topk_floor.wgsl) of a workgroup of 32 is the lowest of k group maxima
-    of the 32 invocations' best keys. Here those differ only in their lowest 5 bits (and share
-    one radix bucket) and every other element is lower: the floor lands among them."""
+    """The filter's floor (topk_floor.wgsl) of a workgroup of 32 is the k-th largest of 2k group
+    maxima (at most 32) of the 32 invocations' best keys. Here those differ only in their lowest
+    5 bits (and share one radix bucket) and every other element is lower: the floor lands among
+    them, and one a rank too high drops a winner."""
     rng = np.random.default_rng()
     raw = {"float32": (np.uint32, 0x3F000000, 0x3F800C00), "float16": (np.uint16, 0x3800, 0x3C00),
            "int32": (np.uint32, 1 << 20, (1 << 20) + (3 << 10))}
