@@ -18,11 +18,11 @@ var<workgroup> floor_pick: u32;
 var<private> floor_key: u32;
 // Units each invocation reads for the floor (units lid, lid + WG, ...): more raise the floor, and
 // the sweep that follows finds them in cache. Many groups need the larger sample to keep their
-// lowest maximum high (H100, rows of 32000 columns: 8 beat 1, 2, 4 and 16 for k = 8; 16 beat 8
-// for k = 32, 0.528 -> 0.480 ms float32, and k = 128, 0.602 -> 0.551 ms float16).
+// maxima high (H100, rows of 32000 columns: 8 beat 1, 2, 4 and 16 for k = 8 and k = 32, 0.436 ->
+// 0.430 ms float32, 0.305 -> 0.291 ms float16; 16 beat 8 for k = 128, 0.750 -> 0.669 ms float32).
 const FLOOR_UNITS: u32 = 8u;
 const FLOOR_UNITS_MANY_GROUPS: u32 = 16u;
-const MANY_GROUPS: u32 = 32u;
+const MANY_GROUPS: u32 = 64u;
 // Groups formed per group the floor needs (H100, 4096 x 32000 float32: k=8 0.363 -> 0.338 ms,
 // k=32 0.483 -> 0.436, k=128 0.726 -> 0.669 with 2; 4 no better, and one group per invocation
 // slower: counting then costs more than it saves).
