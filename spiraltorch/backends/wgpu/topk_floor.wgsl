@@ -8,8 +8,8 @@
 // groups as it needs raises it well above the lowest of `groups` maxima (random normal rows of
 // 32000 columns, k=32: about 86 elements above it instead of 251). 0, which ignores nothing,
 // where the units are fewer than the invocations or `groups` exceeds them. Dead elements count
-// as key 0, the lowest. Each of the formed groups counts the maxima at or above its own, a few
-// dozen workgroup reads; ranking every invocation's key instead costs WG reads per invocation.
+// as key 0, the lowest. Each formed group counts the maxima at or above its own: one workgroup
+// read per formed group, in as many invocations.
 // The kernel declares `WG` (at most 256) and sets `floor_key`.
 
 var<workgroup> floor_group: array<atomic<u32>, 256>;
