@@ -453,18 +453,25 @@ def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
 
 def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
-    assert wtopk.layout(ctx, 32000, 128, True, auto).filtered
-    assert wtopk.layout(ctx, 16385, 2, True, auto).filtered
-    assert not wtopk.layout(ctx, 16384, 33, True, auto).filtered
-    assert wtopk.layout(ctx, 4096, 32, True, auto).filtered  # smaller k: shorter segments too
-    assert not wtopk.layout(ctx, 4095, 32, True, auto).filtered
-    assert wtopk.layout(ctx, 1024, 16, True, auto).filtered
-    assert not wtopk.layout(ctx, 1023, 8, True, auto).filtered
-    assert not wtopk.layout(ctx, 32000, 129, True, auto).filtered
-    assert not wtopk.layout(ctx, 32000, 1, True, auto).filtered
+
+    def filtered(cols, k, elem_bits, choice=auto):
+        return wtopk.layout(ctx, cols, k, True, choice, elem_bits).filtered
+
+    for bits in (16, 32):
+        assert filtered(32000, 128, bits) and filtered(16385, 2, bits)
+        assert filtered(1024, 16, bits) and not filtered(1023, 8, bits)
+        assert not filtered(32000, 129, bits) and not filtered(32000, 1, bits)
+    # 16-bit elements: larger k only on longer segments
+    assert not filtered(16384, 33, 16) and not filtered(8192, 128, 16)
+    assert filtered(4096, 32, 16) and not filtered(4095, 32, 16) and not filtered(1024, 32, 16)
+    # 32-bit elements, twice the bytes an element: the filter pays off sooner
+    assert filtered(1024, 32, 32) and not filtered(1024, 33, 32)
+    assert filtered(4096, 64, 32) and not filtered(4096, 65, 32)
+    assert filtered(8192, 128, 32) and not filtered(8191, 65, 32)
     merged = Choice(u2=1, wg=256, kl=2, ch=65536, extra=(("sg", 1),))
-    assert wtopk.layout(ctx, 262144, 32, True, merged).filtered
-    assert not wtopk.layout(ctx, 262144, 64, True, Choice(u2=1, wg=256, kl=2, ch=16384)).filtered
+    assert filtered(262144, 32, 16, merged)
+    assert not filtered(262144, 64, 16, Choice(u2=1, wg=256, kl=2, ch=16384))
+    assert filtered(262144, 64, 32, Choice(u2=1, wg=256, kl=2, ch=16384))
     rng = np.random.default_rng()
     a = make_input(rng, "float16", 2, 40000)
     check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)

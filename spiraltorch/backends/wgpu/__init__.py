@@ -391,7 +391,8 @@ class WgpuBackend(Backend):
         if x.dtype is dt.int64:
             per_row = 8 * (1 << max(cols - 1, 0).bit_length())  # the sort's (key, index) slots
         else:
-            per_row = scratch_per_row(self.ctx, cols, k, sorted, choice)
+            per_row = scratch_per_row(self.ctx, cols, k, sorted, choice,
+                                      8 * storage_itemsize(x.dtype))
         if max(x.buffer.size, rows * per_row) > self.ctx.binding_limit:
             return self._topk_by_row_blocks(x, k, largest, sorted, choice, per_row)
         if x.dtype is dt.int64:

@@ -84,11 +84,17 @@ ROWWISE_WG = 64
 SELECT_ROWS_WG = 128
 SELECT_ROWS_PER_WG = 4  # rows a workgroup of ``select_rows`` takes (one per subgroup of 32)
 SELECT_ROWS_COLS_MAX = 8192  # its digit counts are 16-bit
-# Where ``filter`` beats radix select (H100, Vulkan): (largest k, shortest segment). Its floor
-# keeps all but a few elements out of its buffer when k is small, so short segments pay off too;
-# for larger k its buffer sorts cost more than radix passes, which re-read short segments from
-# cache (measured on rows of 1024, 4096 and 32000 columns and chunks of 4096 to 65536).
-FILTER_WINS = ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385))
+# Where ``filter`` beats radix select (H100, Vulkan), by stored element bits: (largest k, shortest
+# segment). Its floor keeps all but a few elements out of its buffer when k is small, so short
+# segments pay off too; for larger k its buffer costs more than radix passes, which re-read short
+# segments from cache. 16-bit elements, half the bytes per element, leave the buffer a larger
+# share of the time (measured on rows of 1024, 4096, 8192 and 32000 columns and chunks of 4096 to
+# 65536; float32, k=64: 64 x 32768 in chunks of 8192 0.067 -> 0.049 ms by filter, 4096 x 4096
+# 0.214 -> 0.189 ms; float16, k=128 on chunks of 8192: 0.053 -> 0.065 ms, so not taken).
+FILTER_WINS = {
+    32: ((16, 1024), (32, 1024), (64, 4096), (FILTER_K_MAX, 8192)),
+    16: ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385)),
+}
 # Chunk floors (topk_chunk_floor.wgsl) for a two-pass radix select of k > FILTER_K_MAX where each
 # full chunk needs at most this many groups (ceil(k / full chunks)): with more, the lowest group
 # maximum falls too far to keep much out. H100, k = 1024: one row of 2^20 columns 0.147 -> 0.125
@@ -171,8 +177,9 @@ class Layout:
         return self.nseg > 1
 
 
-def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
-    """Clamp ``choice`` to legal values for (cols, k) on this device; never changes results."""
+def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> Layout:
+    """Clamp ``choice`` to legal values for (cols, k) of elements stored in ``elem_bits`` bits
+    on this device; never changes results."""
     wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
     kl = _pow2_in(choice.kl, 1, SELECT_KL_MAX)
     ch = int(choice.ch)
@@ -196,7 +203,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
     if rowwise or full_sort or by_subgroup:
         nseg, seg_len = 1, cols
     filtered = (not (rowwise or full_sort or by_subgroup) and 2 <= k <= FILTER_K_MAX
-                and use_filter(choice.get("fq"), seg_len, k))
+                and use_filter(choice.get("fq"), seg_len, k, elem_bits))
     if full_sort:
         slots = _next_pow2(cols)
     else:
@@ -207,17 +214,18 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice) -> Layout:
                   radix_sort)
 
 
-def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice) -> int:
+def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
     """Bytes a row takes in the largest scratch buffer of a call: candidates or sort pairs."""
-    plan = layout(ctx, cols, k, sorted, choice)
+    plan = layout(ctx, cols, k, sorted, choice, elem_bits)
     return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0)
 
 
-def use_filter(fq, seg_len: int, k: int) -> bool:
+def use_filter(fq, seg_len: int, k: int, elem_bits: int = 32) -> bool:
     """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
     if fq is not None:
         return int(fq) == 1
-    return any(k <= k_max and seg_len >= shortest for k_max, shortest in FILTER_WINS)
+    wins = FILTER_WINS[16 if elem_bits <= 16 else 32]
+    return any(k <= k_max and seg_len >= shortest for k_max, shortest in wins)
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
@@ -253,7 +261,7 @@ class TopkLaunch:
         self.elem_bits = elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
         self.key_bits = fmt["key_bits"]
-        self.plan = plan = layout(ctx, cols, k, sorted, choice)
+        self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
         self._scratch = []
