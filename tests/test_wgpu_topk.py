@@ -144,22 +144,27 @@ def test_candidates_merge_over_several_levels(ctx):
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
 def test_chunk_floors_pass_over_low_keys(ctx, dtype):
-    """Two-pass radix selection of k > 128 over 16 chunks of at least one unit per invocation:
-    each chunk's floor (from 2 ceil(k / 16) group maxima of a sample) lets the selection pass over
-    every key below the row's lowest floor. Heavy ties put the floor among equal keys, and a row of
-    one value puts more than k keys of every chunk at it, which then take the radix select."""
+    """Two-pass radix selection of k > 128 over chunks of at least one unit per invocation: each
+    chunk's floor (from 2 ceil(k / chunks) group maxima of a sample, at most one group per
+    invocation) lets the selection pass over every key below the row's lowest floor. Heavy ties
+    put the floor among equal keys, and a row of one value puts more than k keys of every chunk
+    at it, which then take the radix select. Chunks of 820 columns need 40 groups of 64
+    invocations at k=200; at k=1100 chunks needing more than FLOOR_GROUPS_MAX take no floors."""
     rng = np.random.default_rng()
-    a = make_input(rng, dtype, 3, 4100)
+    cols = 4100
+    a = make_input(rng, dtype, 3, cols)
     a[2] = a[2, 0]
     x = from_numpy(ctx, a)
-    choice = Choice(u2=1, wg=32, kl=2, ch=256, extra=(("sg", 1), ("rw", 0)))
-    for k in (100, 129, 200, 256, 300):  # 100: the filter's range; 300: 24 groups, no floors
-        launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
-        floored = any(p.label == "topk chunk floor" for p, *_ in launch._steps)
-        launch.release()
-        assert floored == (128 < k <= 16 * wtopk.FLOOR_GROUPS_MAX), k
-        for largest in (True, False):
-            check(ctx, a, x, k, largest, bool(rng.integers(0, 2)), choice)
+    for ch, wg, ks in ((256, 32, (100, 129, 200, 256)), (820, 64, (200, 300)), (256, 32, (1100,))):
+        choice = Choice(u2=1, wg=wg, kl=2, ch=ch, extra=(("sg", 1), ("rw", 0)))
+        for k in ks:  # 100: the filter's range
+            launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+            floored = any(p.label == "topk chunk floor" for p, *_ in launch._steps)
+            launch.release()
+            groups = -(-k // (cols // max(ch, k)))
+            assert floored == (k > 128 and groups <= wtopk.FLOOR_GROUPS_MAX), k
+            for largest in (True, False):
+                check(ctx, a, x, k, largest, bool(rng.integers(0, 2)), choice)
 
 
 def test_chunk_floors_as_high_as_allowed(ctx):
