@@ -28,9 +28,9 @@ For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each 
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order; a floor found before the read
 (``topk_floor.wgsl``) keeps most elements out of the buffer from the start. It pays off on long
-segments, and for small k on short ones too (FILTER_WINS); the backend field ``fq`` forces it on
-(1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use
-``filter`` too.
+segments, and for small k on short ones too, sooner for 4-byte elements (FILTER_WINS); the backend
+field ``fq`` forces it on (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its
+candidates use ``filter`` too.
 
 On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
