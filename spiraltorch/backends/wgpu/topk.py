@@ -115,12 +115,12 @@ _KEY_FORMATS = {
 
 _SELECT_FILES = {
     False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
-            "topk_select.wgsl"),
-    True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_common.wgsl", "topk_keys.wgsl",
-           "topk_units.wgsl", "topk_select.wgsl"),
+            "topk_buckets.wgsl", "topk_select.wgsl"),
+    True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_common.wgsl",
+           "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl", "topk_select.wgsl"),
 }
-_SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_select.wgsl",
-                      "topk_select_rows.wgsl")
+_SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
+                      "topk_buckets.wgsl", "topk_select.wgsl", "topk_select_rows.wgsl")
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                  "topk_filter.wgsl")
@@ -372,7 +372,8 @@ class TopkLaunch:
             kind = " packed" if packed else ""
             consts = {"WG": SORT_WG}
         files = ("topk_common.wgsl", "topk_keys.wgsl", slots, sort,
-                 _ROW_SOURCE_FILES[pairs is not None], "topk_sort_rows.wgsl")
+                 _ROW_SOURCE_FILES[pairs is not None], "topk_write_rows.wgsl",
+                 "topk_sort_rows.wgsl")
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
         self._add("topk sort rows" + kind + (" of pairs" if pairs else ""), files, consts,
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),

@@ -61,3 +61,26 @@ fn bits_of_key(key: u32) -> u32 {
     }
     return k;
 }
+
+// The 16-bit halves of a and b, each low half first.
+fn halves(a: u32, b: u32) -> vec4<u32> {
+    return vec4<u32>(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u);
+}
+
+// The keys of keys4 for the eight float16 elements of a 16-byte word (the only dtype stored in
+// 16 bits), computed on both 16-bit halves of each u32 at once and left two to a u32.
+fn keys_f16_pairs(w: vec4<u32>) -> vec4<u32> {
+    let signs = vec4<u32>(0x80008000u);
+    let mag = w & vec4<u32>(0x7fff7fffu);
+    let neg = (w >> vec4<u32>(15u)) & vec4<u32>(0x00010001u);
+    var key = w ^ (neg * 0x7fffu) ^ signs;
+    // 1 in the low bit of each half that holds a zero (either sign), a NaN; the guard bits keep
+    // one half's arithmetic from carrying into the other
+    let zero = (~((mag | signs) - vec4<u32>(0x00010001u)) & signs) >> vec4<u32>(15u);
+    let nan = ((mag + vec4<u32>(0x03ff03ffu)) & signs) >> vec4<u32>(15u);
+    key = (key & ~(zero * 0xffffu)) | (zero * 0x8000u) | (nan * 0xffffu);
+    if prm.largest == 0u {
+        key = ~key;
+    }
+    return key;
+}

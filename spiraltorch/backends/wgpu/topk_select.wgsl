@@ -1,7 +1,7 @@
 // TopK selection of one segment (a row, or a chunk of a row) by radix select.
 //
-// Histogram passes over digits of the keys (most significant first) narrow a key
-// prefix until the bucket holding the k-th element is known: every key above the prefix is
+// Histogram passes over digits of the keys (most significant first, topk_buckets.wgsl) narrow a
+// key prefix until the bucket holding the k-th element is known: every key above the prefix is
 // taken, and of the keys equal to it the `need` lowest indices. One ordered compaction (a
 // workgroup scan) then writes the winners in index order, which keeps a later merge of
 // candidates exact. k = 1 is a plain (key, index) maximum instead. The segment is read by units
@@ -18,8 +18,7 @@ override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..2
 override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
 
-const DIGIT_BITS: u32 = 11u;  // digit width of long segments
-const BINS: u32 = 2048u;
+const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 buckets
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
@@ -27,63 +26,10 @@ const BINS: u32 = 2048u;
 @group(0) @binding(3) var<storage, read> floors: array<u32>;
 @group(0) @binding(4) var<uniform> prm: Params;
 
-var<workgroup> hist: array<atomic<u32>, BINS>;
-var<workgroup> scan_buf: array<u32, 256>;
 var<workgroup> best_key: array<u32, 256>;
 var<workgroup> best_idx: array<u32, 256>;
-var<workgroup> w_state: vec4<u32>;  // prefix, mask, need, done
 var<workgroup> w_floor: atomic<u32>;
 var<workgroup> w_pick: u32;
-
-// Inclusive Hillis-Steele scan over the workgroup: (exclusive prefix of v, total).
-fn scan_workgroup(v: u32, lid: u32) -> vec2<u32> {
-    scan_buf[lid] = v;
-    workgroupBarrier();
-    var acc = v;
-    for (var off = 1u; off < WG; off = off * 2u) {
-        if lid >= off {
-            acc += scan_buf[lid - off];
-        }
-        workgroupBarrier();
-        scan_buf[lid] = acc;
-        workgroupBarrier();
-    }
-    let total = scan_buf[WG - 1u];
-    workgroupBarrier();
-    return vec2<u32>(acc - v, total);
-}
-
-// Finds the bucket of this digit that holds the need-th key (counting from the top) and
-// publishes the narrowed prefix in w_state. Each invocation sums a run of buckets, a scan over
-// the runs finds the one run that crosses `need`, and its owner walks it.
-fn pick_bucket(lid: u32, prefix: u32, mask: u32, need: u32, shift: u32, bins: u32) {
-    let per = max(bins / WG, 1u);
-    let first = lid * per;  // buckets counted from the top
-    var run = 0u;
-    if first < bins {
-        for (var i = 0u; i < per; i++) {
-            run += atomicLoad(&hist[bins - 1u - first - i]);
-        }
-    }
-    let sc = scan_exclusive(run, lid);
-    if lid == 0u && sc.y < need {
-        w_state = vec4<u32>(prefix, mask, need, 1u);
-    }
-    if first < bins && sc.x < need && sc.x + run >= need {
-        var cum = sc.x;
-        for (var i = 0u; i < per; i++) {
-            let b = bins - 1u - first - i;
-            let h = atomicLoad(&hist[b]);
-            if cum + h >= need {
-                let done = h == need - cum || shift == 0u;
-                w_state = vec4<u32>(prefix | (b << shift), mask | ((bins - 1u) << shift),
-                                    need - cum, select(0u, 1u, done));
-                break;
-            }
-            cum += h;
-        }
-    }
-}
 
 fn better(e: vec2<u32>, best: vec2<u32>) -> vec2<u32> {
     if e.y != NONE && (best.y == NONE || ranks_before(e, best)) {

@@ -1,10 +1,13 @@
 // Sort slots of one u32 per (key, index) pair, for keys and indices of at most 16 bits:
 // key << 16 | (0xffff - index), so that a larger word ranks first, like the pair; the padding
-// pair (0, NONE) packs to 0. 4096 slots in 16 KiB of workgroup memory.
+// pair (0, NONE) packs to 0. Up to 4096 slots in 16 KiB of workgroup memory (SLOTS: fewer where
+// a sort needs room for more).
 
 alias Slot = u32;
 
-var<workgroup> s_slot: array<Slot, 4096>;
+override SLOTS: u32 = 4096u;
+
+var<workgroup> s_slot: array<Slot, SLOTS>;
 
 fn slot_of(pair: vec2<u32>) -> Slot {
     return select((pair.x << 16u) | (0xffffu - pair.y), 0u, pair.y == NONE);

@@ -1,15 +1,15 @@
 // TopK output by a sort of whole rows in workgroup memory, in one dispatch: each workgroup reads
 // its rows as (key, index) pairs, sorts them and writes the first k of each row as values
 // (recovered from the keys, read from the input for NaN and zero keys) and int64 indices (lo, 0).
-// Small files come first: a slot format (topk_slots_packed.wgsl or topk_slots_pairs.wgsl: the
-// type `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`, `pair_of`, `slot_before`),
-// a block sort `sort_block` (topk_bitonic.wgsl, or topk_radix_sort.wgsl for one row of pairs per
-// workgroup), and a row source with the bindings
-// (topk_rows_input.wgsl: whole rows of the input; topk_rows_pairs.wgsl: the winners a selection
-// wrote), `row_pair(row, col)`. Padding is (0, NONE), which ranks below every element. A
-// workgroup holds whole rows (block is a multiple of sort_n), and where a row's outputs do not
-// fill whole u32 words of the values (an odd k of 16-bit values) it holds an even number of rows
-// or is the only one, so no two workgroups write one word.
+// Small files come first: a slot format (topk_slots_packed.wgsl or topk_slots_pairs.wgsl: the type
+// `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`, `pair_of`, `slot_before`), a block
+// sort `sort_block` (topk_bitonic.wgsl, or topk_radix_sort.wgsl for one row of pairs per
+// workgroup), a row source with the bindings (topk_rows_input.wgsl: whole rows of the input;
+// topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`, and the writer of the
+// output (topk_write_rows.wgsl). Padding is (0, NONE), which ranks below every element. A workgroup
+// holds whole rows (block is a multiple of sort_n), and where a row's outputs do not fill whole u32
+// words of the values (an odd k of 16-bit values) it holds an even number of rows or is the only
+// one, so no two workgroups write one word.
 
 override WG: u32 = 256u;
 
@@ -33,22 +33,5 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     workgroupBarrier();
     sort_block(lid, block, n, first_row * n);
-    let per = 32u / prm.elem_bits;
-    let outputs = min(block / n, prm.rows - first_row) * prm.k;
-    for (var w = lid; w < (outputs + per - 1u) / per; w += WG) {
-        var word = 0u;
-        for (var q = 0u; q < per && w * per + q < outputs; q++) {
-            let f = w * per + q;  // output number within this workgroup's rows
-            let row = first_row + f / prm.k;
-            let pair = pair_of(s_slot[(f / prm.k) * n + f % prm.k]);
-            var bits = bits_of_key(pair.x);
-            if bits == NONE {
-                bits = read_bits(prm.offset + row * prm.row_stride + pair.y * prm.col_stride);
-            }
-            word |= bits << (q * prm.elem_bits);
-            indices[2u * (row * prm.k + f % prm.k)] = pair.y;
-            indices[2u * (row * prm.k + f % prm.k) + 1u] = 0u;
-        }
-        values[first_row * prm.k / per + w] = word;
-    }
+    write_rows(lid, first_row, min(block / n, prm.rows - first_row), n);
 }
