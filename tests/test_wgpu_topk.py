@@ -1,6 +1,8 @@
 """WebGPU TopK kernels against the exact reference, bit for bit, for every variant and Choice."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import wgpu
@@ -18,7 +20,7 @@ from tests.topk_reference import reference_topk
 
 # One-pass, two-pass, one invocation per row, whole-row sort and one subgroup per row (where the
 # device has subgroups), workgroup sizes 32..256, units 1..8, subgroup variant on and off, the
-# winners sorted bitonic or by radix (where the device has subgroups).
+# winners sorted bitonic or by radix (where the device has subgroups), keys held in registers.
 CHOICES = [
     Choice(u2=0, wg=32, kl=1, extra=(("sg", 0), ("rw", 0))),
     Choice(u2=0, wg=256, kl=4, extra=(("sg", 1), ("rw", 0))),
@@ -30,6 +32,7 @@ CHOICES = [
     Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("sr", 1), ("fs", 1))),
     Choice(u2=1, wg=128, kl=2, ch=150, extra=(("sg", 1), ("rs", 1))),
     Choice(u2=0, wg=64, kl=1, extra=(("fs", 1), ("rs", 1))),
+    Choice(u2=0, wg=32, kl=1, extra=(("hk", 1),)),
 ]
 DTYPES = ["float32", "float16", "int32", "uint8", "bool"]
 F32_NAN_BITS = np.array([0x7FC00000, 0xFFC00000, 0x7F800001], np.uint32)
@@ -253,7 +256,8 @@ def test_random_choices_fuzz(ctx):
                                                            ("rw", int(rng.integers(0, 2))),
                                                            ("fs", int(rng.integers(0, 2))),
                                                            ("sr", int(rng.integers(0, 2))),
-                                                           ("rs", int(rng.integers(0, 2)))))
+                                                           ("rs", int(rng.integers(0, 2))),
+                                                           ("hk", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -269,7 +273,7 @@ def test_subgroups_switched_off_by_environment(ctx, monkeypatch):
 
 def test_every_variant_within_default_limits():
     adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
-    features = [f for f in ("subgroup",) if f in adapter.features]
+    features = [f for f in ("subgroup", "shader-f16") if f in adapter.features]
     device = adapter.request_device_sync(required_features=features,
                                             required_limits=WEBGPU_DEFAULT_LIMITS)
     ctx = WgpuContext(adapter, device, features)
@@ -280,11 +284,16 @@ def test_every_variant_within_default_limits():
     x = from_numpy(ctx, a)
     for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7], CHOICES[8]):
         assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
-            bool(features) and choice.get("sg") == 1)
+            "subgroup" in features and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
         check(ctx, a, x, 9, True, True, choice)
         check(ctx, a, x, 3000, False, True, choice)
     check(ctx, a, x, 1000, True, True, CHOICES[8])  # rows of 1024 slots: the largest radix sort
+    for dtype in ("float32", "float16")[:1 + ("shader-f16" in features)]:
+        # the most slots held keys sort: pairs, and packed
+        b = make_input(rng, dtype, 2, 4096)
+        assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
+        check(ctx, b, from_numpy(ctx, b), 1024, True, True, HELD_CHOICE)
 
 
 def test_k_out_of_range_names_sizes(ctx):
@@ -439,6 +448,47 @@ def test_full_sort_path_for_short_rows(ctx, dtype):
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 13, True, True, choice)
     assert not wtopk.layout(ctx, 2049, 8, True, choice).full_sort
     assert not wtopk.layout(ctx, 300, 1, True, choice).full_sort
+
+
+HELD_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("hk", 1),))
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
+    """Keys held in registers: rows up to 4096 columns, whole and partial quads, rows whose quads
+    are not aligned (read element by element), strided rows, runs of equal keys at the
+    boundary, up to 1024 sort slots; on subgroups and on the portable entry point."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    itembits = 16 if dtype == "float16" else 32
+    for rows, cols in ((3, 4096), (2, 4093), (5, 300), (4, 17)):
+        a = make_input(rng, dtype, rows, cols)
+        a[1] = a[1, 0]
+        padded = make_input(rng, dtype, rows, cols + 1)
+        cases = [(a, from_numpy(ctx, a)),  # column 1 onwards: rows start between words
+                 (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
+                                                  [(0, rows, 1), (1, cols + 1, 1)]))]
+        for k in (2, 6, 64, 100, 250, 1024, cols):
+            if k > cols or not wtopk.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
+                continue
+            for (values, x), sorted in itertools.product(cases, (True, False)):
+                check(ctx, values, x, k, bool(rng.integers(0, 2)), sorted, HELD_CHOICE)
+    base = make_input(rng, dtype, 1000, 3)
+    check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 200, True, True,
+          HELD_CHOICE)
+    odd_half = wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16)
+    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
+    assert not odd_half.held and not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
+    assert not wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held
+    assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
+
+
+def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
+    def hk(rows, cols, k):
+        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("hk")
+    assert hk(16384, 4096, 32) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
+    assert hk(16384, 4096, 16) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
 
 
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):

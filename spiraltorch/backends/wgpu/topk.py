@@ -40,10 +40,15 @@ one invocation per row keeps the best k in registers, in rank order (many short 
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
 them from the input, sorts them in workgroup memory and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
+For rows of at most HELD * 256 columns and up to HELD_SLOTS_MAX sort slots, ``hk`` = 1 runs the
+whole call as ``select_held``, one dispatch with a workgroup per row: each invocation holds the keys
+of HELD columns in registers, so the row is read once; a radix select with 8-bit digits over them,
+the winners compacted into workgroup memory, sorted there (on devices with subgroups, in registers
+and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw``).
+``rw``, ``fs``, ``hk``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw`` before ``hk``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -102,6 +107,11 @@ FILTER_WINS = {
 # (slower before the floor was taken from twice as many group maxima). For k <= 128 they won as
 # often as they lost.
 FLOOR_GROUPS_MAX = 64
+# ``select_held`` (topk_select_held.wgsl): columns each invocation holds, and the most sort slots
+# beside its histogram and scan in 16 KiB (8 KiB of pairs).
+HELD = 16
+HELD_SLOTS_MAX = 1024
+HELD_WG_MIN = 32
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -130,6 +140,13 @@ _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
+_HELD_FILES = {
+    False: ("topk_bitonic.wgsl", "topk_buckets.wgsl", "topk_write_rows.wgsl",
+            "topk_select_held.wgsl", "topk_held_wg.wgsl"),
+    True: ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl", "topk_scan_sg.wgsl",
+           "topk_buckets.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
+           "topk_held_sg.wgsl"),
+}
 
 
 @functools.cache
@@ -167,11 +184,12 @@ class Layout:
     full_sort: bool  # whole rows sorted, the first k taken (output already in rank order)
     by_subgroup: bool  # ``select_rows``: one subgroup per row
     radix_sort: bool  # rows of slots sorted by ``topk_radix_sort.wgsl`` where they fit
+    held: bool  # ``select_held``: the whole call in one dispatch, keys held in registers
 
     @property
     def ranked(self) -> bool:
         """The selection itself leaves the winners in rank order: no sort follows."""
-        return self.filtered or self.rowwise or self.full_sort
+        return self.filtered or self.rowwise or self.full_sort or self.held
 
     @property
     def two_pass(self) -> bool:
@@ -201,9 +219,13 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                  and int(choice.get("fs", 0)) == 1)
     rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
                and int(choice.get("rw", 0)) == 1)
-    if rowwise or full_sort or by_subgroup:
+    held_slots = _next_pow2(k) if sorted else k
+    held = (not (by_subgroup or full_sort or rowwise) and 2 <= k and held_slots <= HELD_SLOTS_MAX
+            and cols <= HELD * min(256, ctx.caps.max_workgroup_size or 256)
+            and k * elem_bits % 32 == 0 and int(choice.get("hk", 0)) == 1)
+    if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
-    filtered = (not (rowwise or full_sort or by_subgroup) and 2 <= k <= FILTER_K_MAX
+    filtered = (not (rowwise or full_sort or by_subgroup or held) and 2 <= k <= FILTER_K_MAX
                 and use_filter(choice.get("fq"), seg_len, k, elem_bits))
     if full_sort:
         slots = _next_pow2(cols)
@@ -212,7 +234,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
                   and int(choice.get("rs", 0)) == 1)
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup,
-                  radix_sort)
+                  radix_sort, held)
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
@@ -274,6 +296,9 @@ class TopkLaunch:
         row_stride, col_stride = x.strides
         geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
                         col_stride=col_stride, offset=x.offset, largest=int(largest))
+        if plan.held:
+            self._select_held(x, sorted, geometry)
+            return
         if plan.full_sort:
             if not self._sort_rows(x, None, geometry):
                 raise AssertionError("rows of at most SORT_BLOCK columns fit one sort block")
@@ -347,6 +372,20 @@ class TopkLaunch:
             self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
                       {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst, floors],
                       groups, params)
+
+    def _select_held(self, x, sorted: bool, geometry) -> None:
+        """The whole call in one dispatch, a workgroup per row (topk_select_held.wgsl)."""
+        n = self.plan.slots
+        packed = self._packs(n)
+        wg = min(max(_next_pow2(math.ceil(self.cols / HELD)), _next_pow2(math.ceil(n / 4)),
+                     HELD_WG_MIN), 256)
+        sg = subgroups_enabled(self.ctx)
+        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
+        consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256}
+        name = "topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
+        self._add(name, files, consts,
+                  [x.buffer, x.buffer, self.values.buffer, self.indices.buffer], self.rows,
+                  dict(geometry, sort_n=n))
 
     def _sort_rows(self, x, pairs, geometry) -> bool:
         """Sort whole rows of ``plan.slots`` slots and write the output in one dispatch, from the

@@ -1,0 +1,159 @@
+// TopK of rows of at most HELD * WG columns in one dispatch, one workgroup per row, the row read
+// once: each invocation holds the keys of HELD consecutive columns in registers, a radix select
+// with 8-bit digits (topk_buckets.wgsl) runs over the held keys, an ordered compaction puts the
+// winners into workgroup memory in index order, they are sorted there when SORTED (the row's
+// `sort_n` slots) and written out from there (topk_write_rows.wgsl). The entry point
+// (topk_held_wg.wgsl or topk_held_sg.wgsl) gives `scan_exclusive` and `sort_row(lid, n)`. One
+// row per workgroup writes whole u32 words of the values only where k elements fill them (k *
+// elem_bits a multiple of 32). Needs SLOTS >= sort_n, HIST_BINS = 256 and 4 * WG >= sort_n.
+
+override WG: u32 = 256u;
+override SORTED: bool = true;
+
+const HELD: u32 = 16u;  // columns per invocation: four quads of keys
+const HELD_DIGIT_BITS: u32 = 8u;
+const HELD_BINS: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> values: array<u32>;
+@group(0) @binding(3) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(4) var<uniform> prm: Params;
+
+// Keys of the four columns from `col` of the row whose column 0 is at element `base` (columns
+// past the row's end: any key, as their quad's live count leaves them out). Aligned quads of a
+// contiguous row take one 16-byte (32-bit elements) or 8-byte (16-bit) load.
+fn quad_at(base: u32, col: u32) -> vec4<u32> {
+    let lin = base + col;
+    if prm.col_stride == 1u && col + 4u <= prm.cols && lin % 4u == 0u {
+        if prm.elem_bits == 32u {
+            return keys4(src4[lin / 4u]);
+        }
+        let k = keys_f16_pairs(vec4<u32>(src[lin / 2u], src[lin / 2u + 1u], 0u, 0u));
+        return halves(k.x, k.y);
+    }
+    var raw = vec4<u32>(0u);
+    let last = min(prm.cols, col + 4u);
+    if col < last { raw.x = read_bits(base + col * prm.col_stride); }
+    if col + 1u < last { raw.y = read_bits(base + (col + 1u) * prm.col_stride); }
+    if col + 2u < last { raw.z = read_bits(base + (col + 2u) * prm.col_stride); }
+    if col + 3u < last { raw.w = read_bits(base + (col + 3u) * prm.col_stride); }
+    return keys4(raw);
+}
+
+// Which of a quad's four keys exist, for the quad at column `col`.
+fn live_at(col: u32) -> vec4<bool> {
+    return vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(prm.cols);
+}
+
+fn count_key(key: u32, hit: bool, shift: u32) {
+    if hit {
+        atomicAdd(&hist[(key >> shift) & (HELD_BINS - 1u)], 1u);
+    }
+}
+
+// The digit at `shift` of the live keys under `prefix`, counted in `hist`.
+fn count_quad(keys: vec4<u32>, live: vec4<bool>, prefix: u32, mask: u32, shift: u32) {
+    let hit = live & ((keys & vec4<u32>(mask)) == vec4<u32>(prefix));
+    if !any(hit) {
+        return;
+    }
+    count_key(keys.x, hit.x, shift);
+    count_key(keys.y, hit.y, shift);
+    count_key(keys.z, hit.z, shift);
+    count_key(keys.w, hit.w, shift);
+}
+
+// 1 for each live key above the prefix, 0x10000 for each equal to it.
+fn tally_quad(keys: vec4<u32>, live: vec4<bool>, prefix: u32, mask: u32) -> u32 {
+    let m = keys & vec4<u32>(mask);
+    let t = select(vec4<u32>(0u), vec4<u32>(1u), live & (m > vec4<u32>(prefix)))
+        + select(vec4<u32>(0u), vec4<u32>(0x10000u), live & (m == vec4<u32>(prefix)));
+    return t.x + t.y + t.z + t.w;
+}
+
+// Puts a winner in its slot. at: keys above the prefix so far (x), keys equal to it so far (y),
+// equal keys taken (z = need); a winner's slot counts the earlier ones.
+fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, at: ptr<function, vec3<u32>>) {
+    let m = key & mask;
+    if !live || m < prefix {
+        return;
+    }
+    let p = *at;
+    if m > prefix {
+        s_slot[p.x + min(p.y, p.z)] = slot_of(vec2<u32>(key, col));
+        (*at).x += 1u;
+    } else {
+        if p.y < p.z {
+            s_slot[p.x + p.y] = slot_of(vec2<u32>(key, col));
+        }
+        (*at).y += 1u;
+    }
+}
+
+fn place_quad(keys: vec4<u32>, col: u32, live: vec4<bool>, prefix: u32, mask: u32,
+              at: ptr<function, vec3<u32>>) {
+    place(keys.x, col, live.x, prefix, mask, at);
+    place(keys.y, col + 1u, live.y, prefix, mask, at);
+    place(keys.z, col + 2u, live.z, prefix, mask, at);
+    place(keys.w, col + 3u, live.w, prefix, mask, at);
+}
+
+fn select_held(lid: u32, row: u32) {
+    if row >= prm.rows {
+        return;
+    }
+    let base = prm.offset + row * prm.row_stride;
+    let col = lid * HELD;
+    let q0 = quad_at(base, col);
+    let q1 = quad_at(base, col + 4u);
+    let q2 = quad_at(base, col + 8u);
+    let q3 = quad_at(base, col + 12u);
+    let l0 = live_at(col);
+    let l1 = live_at(col + 4u);
+    let l2 = live_at(col + 8u);
+    let l3 = live_at(col + 12u);
+
+    // A row no longer than k is taken whole: prefix 0 under mask 0 matches every key.
+    var prefix = 0u;
+    var mask = 0u;
+    var need = prm.k;
+    var shift = prm.key_bits;
+    while prm.cols > need {
+        shift -= HELD_DIGIT_BITS;
+        for (var b = lid; b < HELD_BINS; b += WG) {
+            atomicStore(&hist[b], 0u);
+        }
+        workgroupBarrier();
+        count_quad(q0, l0, prefix, mask, shift);
+        count_quad(q1, l1, prefix, mask, shift);
+        count_quad(q2, l2, prefix, mask, shift);
+        count_quad(q3, l3, prefix, mask, shift);
+        workgroupBarrier();
+        pick_bucket(lid, prefix, mask, need, shift, HELD_BINS);
+        let state = workgroupUniformLoad(&w_state);
+        prefix = state.x;
+        mask = state.y;
+        need = state.z;
+        if state.w != 0u {
+            break;
+        }
+    }
+
+    let counts = tally_quad(q0, l0, prefix, mask) + tally_quad(q1, l1, prefix, mask)
+        + tally_quad(q2, l2, prefix, mask) + tally_quad(q3, l3, prefix, mask);
+    let sc = scan_exclusive(counts, lid);
+    var at = vec3<u32>(sc.x & 0xffffu, sc.x >> 16u, need);
+    place_quad(q0, col, l0, prefix, mask, &at);
+    place_quad(q1, col + 4u, l1, prefix, mask, &at);
+    place_quad(q2, col + 8u, l2, prefix, mask, &at);
+    place_quad(q3, col + 12u, l3, prefix, mask, &at);
+    for (var i = prm.k + lid; i < prm.sort_n; i += WG) {
+        s_slot[i] = slot_of(vec2<u32>(0u, NONE));
+    }
+    workgroupBarrier();
+    if SORTED {
+        sort_row(lid, prm.sort_n);
+    }
+    write_rows(lid, row, 1u, prm.sort_n);
+}
