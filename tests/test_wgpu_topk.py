@@ -433,10 +433,13 @@ def test_rowwise_path_for_every_small_k(ctx, dtype):
     assert not wtopk.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
 
 
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_full_sort_path_for_short_rows(ctx, dtype):
+def test_full_sort_path_for_short_rows(ctx, dtype, subgroups, monkeypatch):
     """Whole rows sorted, the first k taken: every k up to the row length, rows of 2048 (one
-    sort block) and strided rows."""
+    sort block) and strided rows; rows of 256 to 1024 slots sort in registers and shuffles where
+    the device has subgroups, in workgroup memory otherwise."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     choice = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
     for a in (make_input(rng, dtype, 9, 300), adversarial_rows(rng, dtype, 2048)):

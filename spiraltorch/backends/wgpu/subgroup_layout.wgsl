@@ -5,6 +5,12 @@
 // (wgpu's shader compiler takes subgroup builtins without an `enable subgroups;` directive and
 // rejects the directive; browsers require it.)
 
+// What an entry point records once for the kernels it calls: lane, subgroup size, and whether
+// subgroups_linear holds.
+var<private> sg_lane: u32;
+var<private> sg_size: u32;
+var<private> sg_linear: bool;
+
 var<workgroup> sg_irregular: atomic<u32>;
 var<workgroup> sg_layout: u32;
 

@@ -19,7 +19,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    and blocks take up to 4096 (``topk_slots_packed.wgsl``). On devices with subgroups, the
    backend field ``rs`` = 1 sorts rows of RADIX_SORT_SLOTS slots by a stable radix sort instead
    (``topk_radix_sort.wgsl``, one row per workgroup; the selections write equal keys in index
-   order, which stability keeps).
+   order, which stability keeps); otherwise, there, rows of REGISTER_SORT_SLOTS sort one to a
+   workgroup by bitonic steps in registers and subgroup shuffles (``topk_bitonic_sg.wgsl``).
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
    from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
    no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
@@ -77,6 +78,10 @@ SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pai
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
 RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
+# Rows of slots whole-row sorts take by bitonic steps in registers and subgroup shuffles, one row
+# per workgroup of n / 4 invocations, where the device has subgroups (shorter rows share a
+# workgroup in workgroup memory).
+REGISTER_SORT_SLOTS = (256, 1024)
 # Subgroups of up to this many lanes sum the radix sort's digit counts in 8-bit fields (at most 4
 # slots a lane); wider ones in 16-bit fields.
 RADIX_NARROW_LANES = 63
@@ -140,12 +145,13 @@ _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
+# Bitonic sorting in registers and subgroup shuffles (one row of 4 * WG slots a workgroup).
+_REGISTER_SORT_FILES = ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl")
 _HELD_FILES = {
-    False: ("topk_bitonic.wgsl", "topk_buckets.wgsl", "topk_write_rows.wgsl",
-            "topk_select_held.wgsl", "topk_held_wg.wgsl"),
-    True: ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl", "topk_scan_sg.wgsl",
-           "topk_buckets.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
-           "topk_held_sg.wgsl"),
+    False: ("topk_bitonic.wgsl", "topk_buckets.wgsl", "topk_scan_wg.wgsl", "topk_write_rows.wgsl",
+            "topk_select_held.wgsl", "topk_entry_wg.wgsl"),
+    True: (*_REGISTER_SORT_FILES, "topk_buckets.wgsl", "topk_scan_sg.wgsl",
+           "topk_write_rows.wgsl", "topk_select_held.wgsl", "topk_entry_sg.wgsl"),
 }
 
 
@@ -393,10 +399,18 @@ class TopkLaunch:
         two rows a workgroup needs when one row's outputs end inside a u32 word of the values
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
-        if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
-            # one row per workgroup, so no two workgroups share a word of the values
-            slots, sort, kind, block = "topk_slots_pairs.wgsl", "topk_radix_sort.wgsl", " radix", n
+        # one row per workgroup where no two rows share a word of the values
+        row_blocks = self.k * self.elem_bits % 32 == 0 or rows == 1
+        entry = "topk_entry_wg.wgsl"
+        if self.plan.radix_sort and row_blocks:
+            slots, sort, kind, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), " radix", n
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
+        elif (subgroups_enabled(self.ctx) and REGISTER_SORT_SLOTS[0] <= n <= REGISTER_SORT_SLOTS[1]
+              and row_blocks):
+            slots, block = _SLOT_FILES[self._packs(n)], n
+            sort, entry = _REGISTER_SORT_FILES, "topk_entry_sg.wgsl"
+            kind = " subgroup" + (" packed" if self._packs(n) else "")
+            consts = {"WG": n // 4, "SLOTS": n}
         else:
             packed = self._packs(n)
             most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
@@ -407,12 +421,12 @@ class TopkLaunch:
                 if 2 * block > most:
                     return False
                 block *= 2
-            slots, sort = _SLOT_FILES[packed], "topk_bitonic.wgsl"
+            slots, sort = _SLOT_FILES[packed], ("topk_bitonic.wgsl",)
             kind = " packed" if packed else ""
             consts = {"WG": SORT_WG}
-        files = ("topk_common.wgsl", "topk_keys.wgsl", slots, sort,
+        files = ("topk_common.wgsl", "topk_keys.wgsl", slots, *sort,
                  _ROW_SOURCE_FILES[pairs is not None], "topk_write_rows.wgsl",
-                 "topk_sort_rows.wgsl")
+                 "topk_sort_rows.wgsl", entry)
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
         self._add("topk sort rows" + kind + (" of pairs" if pairs else ""), files, consts,
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),

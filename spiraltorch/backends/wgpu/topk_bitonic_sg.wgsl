@@ -2,8 +2,8 @@
 // each invocation holding four consecutive slots in registers: compares at distances 1 and 2 run
 // within an invocation, those up to 4 * sg_size - 1 by subgroup shuffles, only longer ones
 // through workgroup memory (on the H100: 6 of the 55 steps of 1024 slots, against every step of
-// topk_bitonic.wgsl). Needs full subgroups laid out linearly (sg_linear of topk_scan_sg.wgsl);
-// every invocation of the workgroup calls it.
+// topk_bitonic.wgsl). Needs full subgroups laid out linearly (sg_linear of
+// subgroup_layout.wgsl); every invocation of the workgroup calls it.
 
 struct Two {
     first: Slot,

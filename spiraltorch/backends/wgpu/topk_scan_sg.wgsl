@@ -1,12 +1,8 @@
 // A workgroup scan on subgroup operations, `scan_exclusive(v, lid)` -> (exclusive prefix of v,
 // total). Subgroup prefix sums follow subgroup invocation order. They equal the workgroup's index
-// order only when subgroups are full and laid out linearly (subgroup_layout.wgsl); the entry
-// point sets sg_lane, sg_size and sg_linear once, and without that layout the scan runs in
-// workgroup memory (scan_workgroup, topk_buckets.wgsl).
+// order only when subgroups are full and laid out linearly (sg_linear of subgroup_layout.wgsl);
+// without that layout the scan runs in workgroup memory (scan_workgroup, topk_buckets.wgsl).
 
-var<private> sg_lane: u32;
-var<private> sg_size: u32;
-var<private> sg_linear: bool;
 var<workgroup> sg_totals: array<u32, 256>;
 
 fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {

@@ -2,8 +2,9 @@
 // once: each invocation holds the keys of HELD consecutive columns in registers, a radix select
 // with 8-bit digits (topk_buckets.wgsl) runs over the held keys, an ordered compaction puts the
 // winners into workgroup memory in index order, they are sorted there when SORTED (the row's
-// `sort_n` slots) and written out from there (topk_write_rows.wgsl). The entry point
-// (topk_held_wg.wgsl or topk_held_sg.wgsl) gives `scan_exclusive` and `sort_row(lid, n)`. One
+// `sort_n` slots) and written out from there (topk_write_rows.wgsl). A scan file gives
+// `scan_exclusive` (topk_scan_wg.wgsl or topk_scan_sg.wgsl), an entry file `main` and
+// `sort_slots` (topk_entry_wg.wgsl or topk_entry_sg.wgsl). One
 // row per workgroup writes whole u32 words of the values only where k elements fill them (k *
 // elem_bits a multiple of 32). Needs SLOTS >= sort_n, HIST_BINS = 256 and 4 * WG >= sort_n.
 
@@ -99,7 +100,7 @@ fn place_quad(keys: vec4<u32>, col: u32, live: vec4<bool>, prefix: u32, mask: u3
     place(keys.w, col + 3u, live.w, prefix, mask, at);
 }
 
-fn select_held(lid: u32, row: u32) {
+fn workgroup_main(lid: u32, row: u32) {
     if row >= prm.rows {
         return;
     }
@@ -153,7 +154,7 @@ fn select_held(lid: u32, row: u32) {
     }
     workgroupBarrier();
     if SORTED {
-        sort_row(lid, prm.sort_n);
+        sort_slots(lid, prm.sort_n, prm.sort_n, 0u);
     }
     write_rows(lid, row, 1u, prm.sort_n);
 }

@@ -5,20 +5,20 @@
 // `Slot` of one pair in workgroup memory, `s_slot`, `slot_of`, `pair_of`, `slot_before`), a block
 // sort `sort_block` (topk_bitonic.wgsl, or topk_radix_sort.wgsl for one row of pairs per
 // workgroup), a row source with the bindings (topk_rows_input.wgsl: whole rows of the input;
-// topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`, and the writer of the
-// output (topk_write_rows.wgsl). Padding is (0, NONE), which ranks below every element. A workgroup
-// holds whole rows (block is a multiple of sort_n), and where a row's outputs do not fill whole u32
-// words of the values (an odd k of 16-bit values) it holds an even number of rows or is the only
-// one, so no two workgroups write one word.
+// topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`, the writer of the
+// output (topk_write_rows.wgsl), this file, and an entry file giving `main` and `sort_slots`
+// (topk_entry_wg.wgsl: `sort_block`; topk_entry_sg.wgsl with topk_bitonic_sg.wgsl and
+// subgroup_layout.wgsl: one row of 4 * WG slots a workgroup in registers and shuffles). Padding is
+// (0, NONE), which ranks below every element. A workgroup holds whole rows (block is a multiple of
+// sort_n), and where a row's outputs do not fill whole u32 words of the values (an odd k of 16-bit
+// values) it holds an even number of rows or is the only one, so no two workgroups write one word.
 
 override WG: u32 = 256u;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
+fn workgroup_main(lid: u32, group: u32) {
     let block = prm.block;
     let n = prm.sort_n;
-    let first_row = group_index(wid, nwg) * (block / n);
+    let first_row = group * (block / n);
     if first_row >= prm.rows {
         return;
     }
@@ -32,6 +32,6 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         s_slot[i] = slot_of(pair);
     }
     workgroupBarrier();
-    sort_block(lid, block, n, first_row * n);
+    sort_slots(lid, block, n, first_row * n);
     write_rows(lid, first_row, min(block / n, prm.rows - first_row), n);
 }
