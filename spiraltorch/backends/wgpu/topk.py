@@ -19,8 +19,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    and blocks take up to 4096 (``topk_slots_packed.wgsl``). On devices with subgroups, the
    backend field ``rs`` = 1 sorts rows of RADIX_SORT_SLOTS slots by a stable radix sort instead
    (``topk_radix_sort.wgsl``, one row per workgroup; the selections write equal keys in index
-   order, which stability keeps); otherwise, there, rows of REGISTER_SORT_SLOTS sort one to a
-   workgroup by bitonic steps in registers and subgroup shuffles (``topk_bitonic_sg.wgsl``).
+   order, which stability keeps); otherwise, there, rows of REGISTER_SORT_SLOTS sort in blocks
+   of whole rows by bitonic steps in registers and subgroup shuffles (``topk_bitonic_sg.wgsl``).
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
    from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
    no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
@@ -78,10 +78,10 @@ SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pai
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
 RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
-# Rows of slots whole-row sorts take by bitonic steps in registers and subgroup shuffles, one row
-# per workgroup of n / 4 invocations, where the device has subgroups (shorter rows share a
-# workgroup in workgroup memory).
-REGISTER_SORT_SLOTS = (256, 1024)
+# Rows of slots whole-row sorts take by bitonic steps in registers and subgroup shuffles, where
+# the device has subgroups: four slots an invocation, blocks of up to 1024 slots.
+REGISTER_SORT_SLOTS = (4, 1024)
+REGISTER_SORT_WG_MIN = 64
 # Subgroups of up to this many lanes sum the radix sort's digit counts in 8-bit fields (at most 4
 # slots a lane); wider ones in 16-bit fields.
 RADIX_NARROW_LANES = 63
@@ -399,18 +399,17 @@ class TopkLaunch:
         two rows a workgroup needs when one row's outputs end inside a u32 word of the values
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
-        # one row per workgroup where no two rows share a word of the values
-        row_blocks = self.k * self.elem_bits % 32 == 0 or rows == 1
         entry = "topk_entry_wg.wgsl"
-        if self.plan.radix_sort and row_blocks:
-            slots, sort, kind, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), " radix", n
+        # one row per workgroup where no two rows share a word of the values
+        if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
+            slots, sort, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), n
+            kind = " radix"
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
-        elif (subgroups_enabled(self.ctx) and REGISTER_SORT_SLOTS[0] <= n <= REGISTER_SORT_SLOTS[1]
-              and row_blocks):
-            slots, block = _SLOT_FILES[self._packs(n)], n
+        elif self._register_block(n):
+            slots, block = _SLOT_FILES[self._packs(n)], self._register_block(n)
             sort, entry = _REGISTER_SORT_FILES, "topk_entry_sg.wgsl"
             kind = " subgroup" + (" packed" if self._packs(n) else "")
-            consts = {"WG": n // 4, "SLOTS": n}
+            consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block}
         else:
             packed = self._packs(n)
             most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
@@ -432,6 +431,19 @@ class TopkLaunch:
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),
                   dict(geometry, sort_n=n, block=block))
         return True
+
+    def _register_block(self, n: int) -> int:
+        """Slots a workgroup of the register sort takes for rows of n slots (whole rows, as many
+        as fit REGISTER_SORT_SLOTS[1]); 0 where it does not apply: no subgroups, rows outside
+        REGISTER_SORT_SLOTS, or the values of a row ending inside a u32 word the next workgroup
+        writes too."""
+        low, high = REGISTER_SORT_SLOTS
+        if not (subgroups_enabled(self.ctx) and low <= n <= high):
+            return 0
+        block = max(min(_next_pow2(self.rows * n), high), n)
+        if (block // n) * self.k * self.elem_bits % 32 and self.rows * n > block:
+            return 0
+        return block
 
     def _packs(self, n: int) -> bool:
         """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""

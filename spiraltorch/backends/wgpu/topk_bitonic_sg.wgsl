@@ -1,9 +1,11 @@
-// Bitonic sorting of one row of n slots (a power of two, n <= 4 * WG) in `s_slot`, best first,
-// each invocation holding four consecutive slots in registers: compares at distances 1 and 2 run
-// within an invocation, those up to 4 * sg_size - 1 by subgroup shuffles, only longer ones
-// through workgroup memory (on the H100: 6 of the 55 steps of 1024 slots, against every step of
-// topk_bitonic.wgsl). Needs full subgroups laid out linearly (sg_linear of
-// subgroup_layout.wgsl); every invocation of the workgroup calls it.
+// Bitonic sorting of rows of n slots (a power of two, at least 4), best first, in a block of
+// `block` slots (a multiple of n, at most 4 * WG) in `s_slot`, each invocation holding four
+// consecutive slots in registers: compares at distances 1 and 2 run within an invocation, those up
+// to 4 * sg_size - 1 by subgroup shuffles, only longer ones through workgroup memory (on the H100:
+// 6 of the 55 steps of 1024 slots, against every step of topk_bitonic.wgsl). Needs full subgroups
+// laid out linearly (sg_linear of subgroup_layout.wgsl); every invocation of the workgroup calls
+// it. A step's `turn` is the position bit that sets its direction (best first where it is 0): the
+// stage's, or none in the last stage of a row.
 
 struct Two {
     first: Slot,
@@ -28,35 +30,35 @@ fn compare(x: Slot, y: Slot, best_first: bool) -> Two {
     return Two(select(x, y, swap), select(y, x, swap));
 }
 
-// A step at distance 1 or 2 over the four slots from position p (a multiple of 4).
-fn step_in_registers(f: Four, p: u32, stage: u32, dist: u32) -> Four {
+// A step at distance 1 or 2 over the four slots from block position p (a multiple of 4).
+fn step_in_registers(f: Four, p: u32, turn: u32, dist: u32) -> Four {
     if dist == 2u {
-        let a = compare(f.s0, f.s2, (p & stage) == 0u);
-        let b = compare(f.s1, f.s3, (p & stage) == 0u);
+        let a = compare(f.s0, f.s2, (p & turn) == 0u);
+        let b = compare(f.s1, f.s3, (p & turn) == 0u);
         return Four(a.first, b.first, a.second, b.second);
     }
-    let a = compare(f.s0, f.s1, (p & stage) == 0u);
-    let b = compare(f.s2, f.s3, ((p + 2u) & stage) == 0u);
+    let a = compare(f.s0, f.s1, (p & turn) == 0u);
+    let b = compare(f.s2, f.s3, ((p + 2u) & turn) == 0u);
     return Four(a.first, a.second, b.first, b.second);
 }
 
 // A step at distance dist (a multiple of 4) for the slot v at position pos, its partner held by
 // another invocation: `other`.
-fn step_with(v: Slot, other: Slot, pos: u32, stage: u32, dist: u32) -> Slot {
-    return pick(v, other, ((pos & dist) == 0u) == ((pos & stage) == 0u));
+fn step_with(v: Slot, other: Slot, pos: u32, turn: u32, dist: u32) -> Slot {
+    return pick(v, other, ((pos & dist) == 0u) == ((pos & turn) == 0u));
 }
 
-fn step_by_shuffle(f: Four, p: u32, stage: u32, dist: u32) -> Four {
+fn step_by_shuffle(f: Four, p: u32, turn: u32, dist: u32) -> Four {
     let lanes = dist / 4u;
-    return Four(step_with(f.s0, subgroupShuffleXor(f.s0, lanes), p, stage, dist),
-                step_with(f.s1, subgroupShuffleXor(f.s1, lanes), p + 1u, stage, dist),
-                step_with(f.s2, subgroupShuffleXor(f.s2, lanes), p + 2u, stage, dist),
-                step_with(f.s3, subgroupShuffleXor(f.s3, lanes), p + 3u, stage, dist));
+    return Four(step_with(f.s0, subgroupShuffleXor(f.s0, lanes), p, turn, dist),
+                step_with(f.s1, subgroupShuffleXor(f.s1, lanes), p + 1u, turn, dist),
+                step_with(f.s2, subgroupShuffleXor(f.s2, lanes), p + 2u, turn, dist),
+                step_with(f.s3, subgroupShuffleXor(f.s3, lanes), p + 3u, turn, dist));
 }
 
-fn sort_registers(lid: u32, n: u32) {
+fn sort_registers(lid: u32, block: u32, n: u32) {
     let p = 4u * lid;
-    let live = p < n;
+    let live = p < block;
     let pad = slot_of(vec2<u32>(0u, NONE));
     var f = Four(pad, pad, pad, pad);
     if live {
@@ -65,18 +67,19 @@ fn sort_registers(lid: u32, n: u32) {
     workgroupBarrier();
     // steps through workgroup memory keep slot i of each invocation at i * q + lid, so that the
     // invocations of a subgroup touch consecutive slots
-    let q = n / 4u;
-    // subgroups holding no slot of the row sit out the steps without barriers (H100: 16384 x
+    let q = block / 4u;
+    // subgroups holding no slot of the block sit out the steps without barriers (H100: 16384 x
     // 4096, k=128 float32 0.72 -> 0.58 ms)
-    let busy = (lid / sg_size) * sg_size * 4u < n;
+    let busy = (lid / sg_size) * sg_size * 4u < block;
     for (var stage = 2u; stage <= n; stage *= 2u) {
+        let turn = stage & (n - 1u);
         for (var dist = stage / 2u; dist > 0u; dist /= 2u) {
             if dist < 4u * sg_size {
                 if busy {
                     if dist < 4u {
-                        f = step_in_registers(f, p, stage, dist);
+                        f = step_in_registers(f, p, turn, dist);
                     } else {
-                        f = step_by_shuffle(f, p, stage, dist);
+                        f = step_by_shuffle(f, p, turn, dist);
                     }
                 }
             } else {
@@ -89,10 +92,10 @@ fn sort_registers(lid: u32, n: u32) {
                 workgroupBarrier();
                 if live {
                     let o = lid ^ (dist / 4u);
-                    f = Four(step_with(f.s0, s_slot[o], p, stage, dist),
-                             step_with(f.s1, s_slot[q + o], p + 1u, stage, dist),
-                             step_with(f.s2, s_slot[2u * q + o], p + 2u, stage, dist),
-                             step_with(f.s3, s_slot[3u * q + o], p + 3u, stage, dist));
+                    f = Four(step_with(f.s0, s_slot[o], p, turn, dist),
+                             step_with(f.s1, s_slot[q + o], p + 1u, turn, dist),
+                             step_with(f.s2, s_slot[2u * q + o], p + 2u, turn, dist),
+                             step_with(f.s3, s_slot[3u * q + o], p + 3u, turn, dist));
                 }
                 workgroupBarrier();
             }
