@@ -1,6 +1,6 @@
 // Radix-select bookkeeping shared by the select kernels: a histogram `hist` of one digit of the
 // keys under a prefix (HIST_BINS buckets at most), a workgroup scan, and the pick of the bucket
-// that holds the need-th key from the top. The kernel declares `WG` (at most 256) and
+// that holds the need-th key from the top. The kernel declares `WG` (at most 256), `prm` and
 // `scan_exclusive(v, lid)`, which returns (exclusive prefix of v, total) over the workgroup.
 
 override HIST_BINS: u32 = 2048u;
@@ -25,6 +25,27 @@ fn scan_workgroup(v: u32, lid: u32) -> vec2<u32> {
     let total = scan_buf[WG - 1u];
     workgroupBarrier();
     return vec2<u32>(acc - v, total);
+}
+
+// The state before the first digit: (prefix, mask, need, done) = (0, 0, k, 0).
+fn first_state() -> vec4<u32> {
+    return vec4<u32>(0u, 0u, prm.k, 0u);
+}
+
+// Zeroes the first `bins` buckets before a digit is counted.
+fn clear_hist(lid: u32, bins: u32) {
+    for (var b = lid; b < bins; b += WG) {
+        atomicStore(&hist[b], 0u);
+    }
+    workgroupBarrier();
+}
+
+// Once every invocation has counted its keys of the digit at `shift` under the state's prefix:
+// the state narrowed to the bucket holding the need-th key, the same in every invocation.
+fn narrow(lid: u32, state: vec4<u32>, shift: u32, bins: u32) -> vec4<u32> {
+    workgroupBarrier();
+    pick_bucket(lid, state.x, state.y, state.z, shift, bins);
+    return workgroupUniformLoad(&w_state);
 }
 
 // Finds the bucket of this digit that holds the need-th key (counting from the top) and

@@ -319,35 +319,25 @@ fn select_segment(lid: u32, group: u32) {
         }
     }
 
-    var prefix = 0u;
-    var mask = 0u;
-    var need = prm.k;
+    var state = first_state();
     var shift = prm.key_bits;
     // Short segments take 8-bit digits: clearing and scanning 2048 buckets would cost more
     // than the extra pass over the data.
     let digit = select(8u, DIGIT_BITS, s.n >= 4096u);
     // A segment no longer than k is taken whole: prefix 0 under mask 0 matches every key.
-    while s.n > need {
+    while s.n > state.z {
         let bits = min(digit, shift);
         let bins = 1u << bits;
         shift -= bits;
-        for (var b = lid; b < bins; b += WG) {
-            atomicStore(&hist[b], 0u);
-        }
-        workgroupBarrier();
-        count_digits(lid, s, s.word_mode, word_units(s), prefix, mask, shift, bins);
-        count_digits(lid, s, single_mode(), single_units(s), prefix, mask, shift, bins);
-        workgroupBarrier();
-        pick_bucket(lid, prefix, mask, need, shift, bins);
-        let state = workgroupUniformLoad(&w_state);
-        prefix = state.x;
-        mask = state.y;
-        need = state.z;
+        clear_hist(lid, bins);
+        count_digits(lid, s, s.word_mode, word_units(s), state.x, state.y, shift, bins);
+        count_digits(lid, s, single_mode(), single_units(s), state.x, state.y, shift, bins);
+        state = narrow(lid, state, shift, bins);
         if state.w != 0u {
             break;
         }
     }
 
-    let runs = compact_segment(lid, s, prefix, mask, need, out_base);
-    pad_slots(lid, out_base, runs.x + min(runs.y, need));
+    let runs = compact_segment(lid, s, state.x, state.y, state.z, out_base);
+    pad_slots(lid, out_base, runs.x + min(runs.y, state.z));
 }

@@ -116,30 +116,23 @@ fn workgroup_main(lid: u32, row: u32) {
     let l3 = live_at(col + 12u);
 
     // A row no longer than k is taken whole: prefix 0 under mask 0 matches every key.
-    var prefix = 0u;
-    var mask = 0u;
-    var need = prm.k;
+    var state = first_state();
     var shift = prm.key_bits;
-    while prm.cols > need {
+    while prm.cols > state.z {
         shift -= HELD_DIGIT_BITS;
-        for (var b = lid; b < HELD_BINS; b += WG) {
-            atomicStore(&hist[b], 0u);
-        }
-        workgroupBarrier();
-        count_quad(q0, l0, prefix, mask, shift);
-        count_quad(q1, l1, prefix, mask, shift);
-        count_quad(q2, l2, prefix, mask, shift);
-        count_quad(q3, l3, prefix, mask, shift);
-        workgroupBarrier();
-        pick_bucket(lid, prefix, mask, need, shift, HELD_BINS);
-        let state = workgroupUniformLoad(&w_state);
-        prefix = state.x;
-        mask = state.y;
-        need = state.z;
+        clear_hist(lid, HELD_BINS);
+        count_quad(q0, l0, state.x, state.y, shift);
+        count_quad(q1, l1, state.x, state.y, shift);
+        count_quad(q2, l2, state.x, state.y, shift);
+        count_quad(q3, l3, state.x, state.y, shift);
+        state = narrow(lid, state, shift, HELD_BINS);
         if state.w != 0u {
             break;
         }
     }
+    let prefix = state.x;
+    let mask = state.y;
+    let need = state.z;
 
     let counts = tally_quad(q0, l0, prefix, mask) + tally_quad(q1, l1, prefix, mask)
         + tally_quad(q2, l2, prefix, mask) + tally_quad(q3, l3, prefix, mask);
