@@ -145,7 +145,8 @@ _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
-# Bitonic sorting in registers and subgroup shuffles (one row of 4 * WG slots a workgroup).
+# Bitonic sorting in registers and subgroup shuffles (blocks of whole rows, four slots an
+# invocation).
 _REGISTER_SORT_FILES = ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl")
 _HELD_FILES = {
     False: ("topk_bitonic.wgsl", "topk_buckets.wgsl", "topk_scan_wg.wgsl", "topk_write_rows.wgsl",
@@ -400,13 +401,14 @@ class TopkLaunch:
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
         entry = "topk_entry_wg.wgsl"
-        # one row per workgroup where no two rows share a word of the values
+        register_block = self._register_block(n)
         if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
+            # one row per workgroup, so no two workgroups share a word of the values
             slots, sort, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), n
             kind = " radix"
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
-        elif self._register_block(n):
-            slots, block = _SLOT_FILES[self._packs(n)], self._register_block(n)
+        elif register_block:
+            slots, block = _SLOT_FILES[self._packs(n)], register_block
             sort, entry = _REGISTER_SORT_FILES, "topk_entry_sg.wgsl"
             kind = " subgroup" + (" packed" if self._packs(n) else "")
             consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block}
