@@ -487,6 +487,27 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
 
 
+def test_last_merge_and_sort_in_one_dispatch(ctx):
+    """A sorted two-pass selection ends in select_held over the candidates: candidate rows not a
+    multiple of 4 long and short last chunks; each row's successor ranks wholly above it, so a
+    candidate read from the wrong row would win."""
+    rng = np.random.default_rng()
+    choice = Choice(u2=1, wg=32, kl=1, ch=64, extra=(("sg", 0),))
+    for dtype, largest in itertools.product(("float32", "int32", "float16"), (True, False)):
+        steps = (1 if largest else -1) * np.arange(4)[:, None] * 1000
+        a = (rng.integers(-100, 100, (4, 301)) + steps).astype(dtype)
+        x = from_numpy(ctx, a)
+        for k in (2, 7, 13, 64, 100):
+            if k * a.itemsize % 4:
+                continue
+            launch = wtopk.TopkLaunch(ctx, x, k, largest, True, choice)
+            assert [p.label for p, *_ in launch._steps][-1] == "topk select held" + (
+                " subgroup" if wtopk.subgroups_enabled(ctx) else "") + (
+                " packed" if dtype == "float16" else "") + " of pairs"
+            launch.release()
+            check(ctx, a, x, k, largest, True, choice)
+
+
 def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
     def hk(rows, cols, k):
         return heuristics.choose("topk", rows, cols, k, device="wgpu").get("hk")

@@ -6,7 +6,9 @@ Choice, bit for bit. A call runs these dispatches, in order:
 
 1. ``select`` (one workgroup per row, ``u2=0``), or ``select`` per chunk of ``ch`` columns writing
    k candidates each followed by merges (``u2=1``): ``select`` over groups of 4 to 16 candidate
-   segments (MERGE_FANIN) until one group is left, then over that. The selection is a radix select
+   segments (MERGE_FANIN) until one group is left, then over that (when sorted, and the last
+   group is at most HELD * 256 candidates, that last merge and steps 2 and 3 are one
+   ``select_held`` over the candidates). The selection is a radix select
    with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
    maximum. For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
    (``topk_chunk_floor.wgsl``); every selection of the call then passes over the keys below the
@@ -287,7 +289,7 @@ class TopkLaunch:
     def __init__(self, ctx, x: WgpuArray, k: int, largest: bool, sorted: bool, choice):
         rows, cols = x.shape
         self.ctx = ctx
-        self.rows, self.cols, self.k = rows, cols, k
+        self.rows, self.cols, self.k, self.sorted = rows, cols, k, sorted
         self.elem_bits = elem_bits = 8 * storage_itemsize(x.dtype)
         fmt = key_format(x.dtype, elem_bits)
         self.key_bits = fmt["key_bits"]
@@ -335,6 +337,9 @@ class TopkLaunch:
                            dict(geometry, seg_len=fanin * k, nseg=nseg, out_slots=k,
                                 in_slots=slots))
                 cand, slots = merged, nseg * k
+            if self._merges_held(slots):
+                self._select_held(x, sorted, geometry, cand, slots)
+                return
             self._pass(cand, pairs, True, rows,
                        dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))
         elif plan.by_subgroup:
@@ -380,19 +385,32 @@ class TopkLaunch:
                       {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst, floors],
                       groups, params)
 
-    def _select_held(self, x, sorted: bool, geometry) -> None:
-        """The whole call in one dispatch, a workgroup per row (topk_select_held.wgsl)."""
+    def _merges_held(self, in_slots: int) -> bool:
+        """Whether the last merge of a two-pass selection and the sort run as one
+        ``select_held`` over the candidates (fewer dispatches, no pairs written between)."""
+        plan = self.plan
+        return (self.sorted and self.k > 1 and not plan.filtered and in_slots <= HELD * 256
+                and plan.slots <= HELD_SLOTS_MAX and self.k * self.elem_bits % 32 == 0)
+
+    def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
+        """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
+        ``in_slots`` candidates a row), in one dispatch, a workgroup per row
+        (topk_select_held.wgsl)."""
         n = self.plan.slots
         packed = self._packs(n)
-        wg = min(max(_next_pow2(math.ceil(self.cols / HELD)), _next_pow2(math.ceil(n / 4)),
+        held = in_slots if cand is not None else self.cols
+        wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / 4)),
                      HELD_WG_MIN), 256)
         sg = subgroups_enabled(self.ctx)
         files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
-        consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256}
-        name = "topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
+        consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
+                  "PAIRS": int(cand is not None)}
+        name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
+                + (" of pairs" if cand is not None else ""))
+        pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS
         self._add(name, files, consts,
-                  [x.buffer, x.buffer, self.values.buffer, self.indices.buffer], self.rows,
-                  dict(geometry, sort_n=n))
+                  [x.buffer, x.buffer, self.values.buffer, self.indices.buffer, pairs], self.rows,
+                  dict(geometry, sort_n=n, in_slots=in_slots))
 
     def _sort_rows(self, x, pairs, geometry) -> bool:
         """Sort whole rows of ``plan.slots`` slots and write the output in one dispatch, from the

@@ -1,5 +1,5 @@
-// TopK of rows of at most HELD * WG columns in one dispatch, one workgroup per row, the row read
-// once: each invocation holds the keys of HELD consecutive columns in registers, a radix select
+// TopK of rows of at most HELD * WG columns (or candidates, PAIRS) in one dispatch, one workgroup
+// per row, the row read once: each invocation holds the keys of HELD consecutive columns in registers, a radix select
 // with 8-bit digits (topk_buckets.wgsl) runs over the held keys, an ordered compaction puts the
 // winners into workgroup memory in index order, they are sorted there when SORTED (the row's
 // `sort_n` slots) and written out from there (topk_write_rows.wgsl). A scan file gives
@@ -10,6 +10,9 @@
 
 override WG: u32 = 256u;
 override SORTED: bool = true;
+// Rows of (key, index) candidates an earlier pass wrote (`cand`, in_slots a row) instead of the
+// input; the input still gives the values of NaN and zero keys.
+override PAIRS: bool = false;
 
 const HELD: u32 = 16u;  // columns per invocation: four quads of keys
 const HELD_DIGIT_BITS: u32 = 8u;
@@ -19,12 +22,20 @@ const HELD_BINS: u32 = 256u;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
-@group(0) @binding(4) var<uniform> prm: Params;
+@group(0) @binding(4) var<storage, read> cand: array<u32>;
+@group(0) @binding(5) var<uniform> prm: Params;
+
+// Four held keys, their indices, and which of them exist.
+struct Quad {
+    keys: vec4<u32>,
+    idx: vec4<u32>,
+    live: vec4<bool>,
+}
 
 // Keys of the four columns from `col` of the row whose column 0 is at element `base` (columns
 // past the row's end: any key, as their quad's live count leaves them out). Aligned quads of a
 // contiguous row take one 16-byte (32-bit elements) or 8-byte (16-bit) load.
-fn quad_at(base: u32, col: u32) -> vec4<u32> {
+fn input_keys(base: u32, col: u32) -> vec4<u32> {
     let lin = base + col;
     if prm.col_stride == 1u && col + 4u <= prm.cols && lin % 4u == 0u {
         if prm.elem_bits == 32u {
@@ -42,9 +53,22 @@ fn quad_at(base: u32, col: u32) -> vec4<u32> {
     return keys4(raw);
 }
 
-// Which of a quad's four keys exist, for the quad at column `col`.
-fn live_at(col: u32) -> vec4<bool> {
-    return vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(prm.cols);
+// The quad from column (or candidate slot) `col` of row `row`, whose column 0 is at element
+// `base` of the input.
+fn quad_at(row: u32, base: u32, col: u32) -> Quad {
+    let at = vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u);
+    if !PAIRS {
+        return Quad(input_keys(base, col), at, at < vec4<u32>(prm.cols));
+    }
+    var q = Quad(vec4<u32>(0u), vec4<u32>(NONE), vec4<bool>(false));
+    let first = 2u * (row * prm.in_slots + col);
+    let last = min(prm.in_slots, col + 4u);
+    if col < last { q.keys.x = cand[first]; q.idx.x = cand[first + 1u]; }
+    if col + 1u < last { q.keys.y = cand[first + 2u]; q.idx.y = cand[first + 3u]; }
+    if col + 2u < last { q.keys.z = cand[first + 4u]; q.idx.z = cand[first + 5u]; }
+    if col + 3u < last { q.keys.w = cand[first + 6u]; q.idx.w = cand[first + 7u]; }
+    q.live = q.idx != vec4<u32>(NONE);
+    return q;
 }
 
 fn count_key(key: u32, hit: bool, shift: u32) {
@@ -54,8 +78,9 @@ fn count_key(key: u32, hit: bool, shift: u32) {
 }
 
 // The digit at `shift` of the live keys under `prefix`, counted in `hist`.
-fn count_quad(keys: vec4<u32>, live: vec4<bool>, prefix: u32, mask: u32, shift: u32) {
-    let hit = live & ((keys & vec4<u32>(mask)) == vec4<u32>(prefix));
+fn count_quad(q: Quad, prefix: u32, mask: u32, shift: u32) {
+    let keys = q.keys;
+    let hit = q.live & ((keys & vec4<u32>(mask)) == vec4<u32>(prefix));
     if !any(hit) {
         return;
     }
@@ -66,8 +91,9 @@ fn count_quad(keys: vec4<u32>, live: vec4<bool>, prefix: u32, mask: u32, shift: 
 }
 
 // 1 for each live key above the prefix, 0x10000 for each equal to it.
-fn tally_quad(keys: vec4<u32>, live: vec4<bool>, prefix: u32, mask: u32) -> u32 {
-    let m = keys & vec4<u32>(mask);
+fn tally_quad(q: Quad, prefix: u32, mask: u32) -> u32 {
+    let live = q.live;
+    let m = q.keys & vec4<u32>(mask);
     let t = select(vec4<u32>(0u), vec4<u32>(1u), live & (m > vec4<u32>(prefix)))
         + select(vec4<u32>(0u), vec4<u32>(0x10000u), live & (m == vec4<u32>(prefix)));
     return t.x + t.y + t.z + t.w;
@@ -92,12 +118,11 @@ fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, at: ptr<functio
     }
 }
 
-fn place_quad(keys: vec4<u32>, col: u32, live: vec4<bool>, prefix: u32, mask: u32,
-              at: ptr<function, vec3<u32>>) {
-    place(keys.x, col, live.x, prefix, mask, at);
-    place(keys.y, col + 1u, live.y, prefix, mask, at);
-    place(keys.z, col + 2u, live.z, prefix, mask, at);
-    place(keys.w, col + 3u, live.w, prefix, mask, at);
+fn place_quad(q: Quad, prefix: u32, mask: u32, at: ptr<function, vec3<u32>>) {
+    place(q.keys.x, q.idx.x, q.live.x, prefix, mask, at);
+    place(q.keys.y, q.idx.y, q.live.y, prefix, mask, at);
+    place(q.keys.z, q.idx.z, q.live.z, prefix, mask, at);
+    place(q.keys.w, q.idx.w, q.live.w, prefix, mask, at);
 }
 
 fn workgroup_main(lid: u32, row: u32) {
@@ -106,25 +131,21 @@ fn workgroup_main(lid: u32, row: u32) {
     }
     let base = prm.offset + row * prm.row_stride;
     let col = lid * HELD;
-    let q0 = quad_at(base, col);
-    let q1 = quad_at(base, col + 4u);
-    let q2 = quad_at(base, col + 8u);
-    let q3 = quad_at(base, col + 12u);
-    let l0 = live_at(col);
-    let l1 = live_at(col + 4u);
-    let l2 = live_at(col + 8u);
-    let l3 = live_at(col + 12u);
+    let q0 = quad_at(row, base, col);
+    let q1 = quad_at(row, base, col + 4u);
+    let q2 = quad_at(row, base, col + 8u);
+    let q3 = quad_at(row, base, col + 12u);
 
     // A row no longer than k is taken whole: prefix 0 under mask 0 matches every key.
     var state = first_state();
     var shift = prm.key_bits;
-    while prm.cols > state.z {
+    while select(prm.cols, prm.in_slots, PAIRS) > state.z {
         shift -= HELD_DIGIT_BITS;
         clear_hist(lid, HELD_BINS);
-        count_quad(q0, l0, state.x, state.y, shift);
-        count_quad(q1, l1, state.x, state.y, shift);
-        count_quad(q2, l2, state.x, state.y, shift);
-        count_quad(q3, l3, state.x, state.y, shift);
+        count_quad(q0, state.x, state.y, shift);
+        count_quad(q1, state.x, state.y, shift);
+        count_quad(q2, state.x, state.y, shift);
+        count_quad(q3, state.x, state.y, shift);
         state = narrow(lid, state, shift, HELD_BINS);
         if state.w != 0u {
             break;
@@ -134,14 +155,14 @@ fn workgroup_main(lid: u32, row: u32) {
     let mask = state.y;
     let need = state.z;
 
-    let counts = tally_quad(q0, l0, prefix, mask) + tally_quad(q1, l1, prefix, mask)
-        + tally_quad(q2, l2, prefix, mask) + tally_quad(q3, l3, prefix, mask);
+    let counts = tally_quad(q0, prefix, mask) + tally_quad(q1, prefix, mask)
+        + tally_quad(q2, prefix, mask) + tally_quad(q3, prefix, mask);
     let sc = scan_exclusive(counts, lid);
     var at = vec3<u32>(sc.x & 0xffffu, sc.x >> 16u, need);
-    place_quad(q0, col, l0, prefix, mask, &at);
-    place_quad(q1, col + 4u, l1, prefix, mask, &at);
-    place_quad(q2, col + 8u, l2, prefix, mask, &at);
-    place_quad(q3, col + 12u, l3, prefix, mask, &at);
+    place_quad(q0, prefix, mask, &at);
+    place_quad(q1, prefix, mask, &at);
+    place_quad(q2, prefix, mask, &at);
+    place_quad(q3, prefix, mask, &at);
     for (var i = prm.k + lid; i < prm.sort_n; i += WG) {
         s_slot[i] = slot_of(vec2<u32>(0u, NONE));
     }
