@@ -131,10 +131,10 @@ _KEY_FORMATS = {
 }
 
 _SELECT_FILES = {
-    False: ("topk_select_wg.wgsl", "topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
-            "topk_buckets.wgsl", "topk_select.wgsl"),
-    True: ("topk_select_sg.wgsl", "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_common.wgsl",
-           "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl", "topk_select.wgsl"),
+    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+            "topk_scan_wg.wgsl", "topk_select.wgsl", "topk_entry_wg.wgsl"),
+    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_select.wgsl", "topk_entry_sg.wgsl"),
 }
 _SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                       "topk_buckets.wgsl", "topk_select.wgsl", "topk_select_rows.wgsl")
@@ -151,8 +151,9 @@ _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 # invocation).
 _REGISTER_SORT_FILES = ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl")
 _HELD_FILES = {
-    False: ("topk_bitonic.wgsl", "topk_buckets.wgsl", "topk_scan_wg.wgsl", "topk_write_rows.wgsl",
-            "topk_select_held.wgsl", "topk_entry_wg.wgsl"),
+    False: ("topk_bitonic.wgsl", "topk_sort_slots_wg.wgsl", "topk_buckets.wgsl",
+            "topk_scan_wg.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
+            "topk_entry_wg.wgsl"),
     True: (*_REGISTER_SORT_FILES, "topk_buckets.wgsl", "topk_scan_sg.wgsl",
            "topk_write_rows.wgsl", "topk_select_held.wgsl", "topk_entry_sg.wgsl"),
 }
@@ -418,7 +419,7 @@ class TopkLaunch:
         two rows a workgroup needs when one row's outputs end inside a u32 word of the values
         (an odd k of 16-bit values), exceed a block."""
         n, rows = self.plan.slots, self.rows
-        entry = "topk_entry_wg.wgsl"
+        entry = ("topk_sort_slots_wg.wgsl", "topk_entry_wg.wgsl")
         register_block = self._register_block(n)
         if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
             # one row per workgroup, so no two workgroups share a word of the values
@@ -427,7 +428,7 @@ class TopkLaunch:
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
         elif register_block:
             slots, block = _SLOT_FILES[self._packs(n)], register_block
-            sort, entry = _REGISTER_SORT_FILES, "topk_entry_sg.wgsl"
+            sort, entry = _REGISTER_SORT_FILES, ("topk_entry_sg.wgsl",)
             kind = " subgroup" + (" packed" if self._packs(n) else "")
             consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block}
         else:
@@ -445,7 +446,7 @@ class TopkLaunch:
             consts = {"WG": SORT_WG}
         files = ("topk_common.wgsl", "topk_keys.wgsl", slots, *sort,
                  _ROW_SOURCE_FILES[pairs is not None], "topk_write_rows.wgsl",
-                 "topk_sort_rows.wgsl", entry)
+                 "topk_sort_rows.wgsl", *entry)
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
         self._add("topk sort rows" + kind + (" of pairs" if pairs else ""), files, consts,
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),

@@ -109,3 +109,14 @@ fn sort_registers(lid: u32, block: u32, n: u32) {
     }
     workgroupBarrier();
 }
+
+// `sort_slots` on subgroups: in registers and shuffles where subgroups are full and laid out
+// linearly and the block holds whole rows of at least 4 slots, at most 4 * WG in all; otherwise
+// by `sort_block` (topk_bitonic.wgsl).
+fn sort_slots(lid: u32, block: u32, n: u32, base: u32) {
+    if sg_linear && n >= 4u && n <= block && block <= 4u * WG {
+        sort_registers(lid, block, n);
+    } else {
+        sort_block(lid, block, n, base);
+    }
+}

@@ -299,7 +299,7 @@ fn compact_from(lid: u32, s: Segment, floor: u32, out_base: u32) -> u32 {
     return workgroupUniformLoad(&w_pick);
 }
 
-fn select_segment(lid: u32, group: u32) {
+fn workgroup_main(lid: u32, group: u32) {
     if group / prm.nseg >= prm.rows {
         return;
     }

@@ -4,10 +4,10 @@
 // the held keys, an ordered compaction puts the winners into workgroup memory in index order, they
 // are sorted there when SORTED (the row's `sort_n` slots) and written out from there
 // (topk_write_rows.wgsl). A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or
-// topk_scan_sg.wgsl), an entry file `main` and `sort_slots` (topk_entry_wg.wgsl or
-// topk_entry_sg.wgsl). One row per workgroup writes whole u32 words of the values only where k
-// elements fill them (k * elem_bits a multiple of 32). Needs SLOTS >= sort_n, HIST_BINS = 256
-// and 4 * WG >= sort_n.
+// topk_scan_sg.wgsl), a sort file `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl)
+// and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl). One row per workgroup writes
+// whole u32 words of the values only where k elements fill them (k * elem_bits a multiple of 32).
+// Needs SLOTS >= sort_n, HIST_BINS = 256 and sort_n <= 4 * WG.
 
 override WG: u32 = 256u;
 override SORTED: bool = true;

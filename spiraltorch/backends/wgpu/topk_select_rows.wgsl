@@ -15,7 +15,7 @@ override ROWS: u32 = 4u;  // rows per workgroup
 
 var<workgroup> next_row: atomic<u32>;
 
-// select_segment's workgroup scan, which this entry point does not call.
+// the segment selection's workgroup scan, which this entry point does not call.
 fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {
     return scan_workgroup(v, lid);
 }
@@ -91,7 +91,7 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
     if held && lane + lanes < word_units(s) {
         second = load_unit(s, s.word_mode, lane + lanes);
     }
-    // As in select_segment: a row no longer than k is taken whole (prefix 0 under mask 0).
+    // As in topk_select.wgsl: a row no longer than k is taken whole (prefix 0 under mask 0).
     var open = s.n > need;
     while open {
         shift -= 2u;

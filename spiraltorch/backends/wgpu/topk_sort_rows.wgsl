@@ -6,12 +6,12 @@
 // sort `sort_block` (topk_bitonic.wgsl, or topk_radix_sort.wgsl for one row of pairs per
 // workgroup), a row source with the bindings (topk_rows_input.wgsl: whole rows of the input;
 // topk_rows_pairs.wgsl: the winners a selection wrote), `row_pair(row, col)`, the writer of the
-// output (topk_write_rows.wgsl), this file, and an entry file giving `main` and `sort_slots`
-// (topk_entry_wg.wgsl: `sort_block`; topk_entry_sg.wgsl with topk_bitonic_sg.wgsl and
-// subgroup_layout.wgsl: one row of 4 * WG slots a workgroup in registers and shuffles). Padding is
-// (0, NONE), which ranks below every element. A workgroup holds whole rows (block is a multiple of
-// sort_n), and where a row's outputs do not fill whole u32 words of the values (an odd k of 16-bit
-// values) it holds an even number of rows or is the only one, so no two workgroups write one word.
+// output (topk_write_rows.wgsl), this file, `sort_slots` (topk_sort_slots_wg.wgsl: `sort_block`;
+// topk_bitonic_sg.wgsl: in registers and shuffles) and an entry file (topk_entry_wg.wgsl or
+// topk_entry_sg.wgsl with subgroup_layout.wgsl). Padding is (0, NONE), which ranks below every
+// element. A workgroup holds whole rows (block is a multiple of sort_n), and where a row's outputs
+// do not fill whole u32 words of the values (an odd k of 16-bit values) it holds an even number of
+// rows or is the only one, so no two workgroups write one word.
 
 override WG: u32 = 256u;
 
