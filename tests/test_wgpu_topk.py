@@ -231,6 +231,7 @@ def test_more_rows_than_one_grid_dimension(ctx):
     x = from_numpy(ctx, a)
     check(ctx, a, x, 2, True, True, CHOICES[0])
     check(ctx, a, x, 3, False, True, CHOICES[2])
+    check(ctx, a, x, 2, False, False, HELD_CHOICE)
 
 
 def test_non_contiguous_views(ctx):
