@@ -229,10 +229,8 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                  and int(choice.get("fs", 0)) == 1)
     rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
                and int(choice.get("rw", 0)) == 1)
-    held_slots = _next_pow2(k) if sorted else k
-    held = (not (by_subgroup or full_sort or rowwise) and 2 <= k and held_slots <= HELD_SLOTS_MAX
-            and cols <= HELD * min(256, ctx.caps.max_workgroup_size or 256)
-            and k * elem_bits % 32 == 0 and int(choice.get("hk", 0)) == 1)
+    held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
+            and held_fits(cols, _next_pow2(k) if sorted else k, k, elem_bits))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     filtered = (not (rowwise or full_sort or by_subgroup or held) and 2 <= k <= FILTER_K_MAX
@@ -245,6 +243,14 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                   and int(choice.get("rs", 0)) == 1)
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup,
                   radix_sort, held)
+
+
+def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
+    """Whether ``select_held`` takes rows of ``columns`` keys (or candidates) and ``slots`` sort
+    slots: one workgroup of at most 256 invocations holds them, and k values of ``elem_bits``
+    fill whole u32 words (a workgroup per row writes whole words)."""
+    return (2 <= k and columns <= HELD * 256 and slots <= HELD_SLOTS_MAX
+            and k * elem_bits % 32 == 0)
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
@@ -313,34 +319,17 @@ class TopkLaunch:
             if not self._sort_rows(x, None, geometry):
                 raise AssertionError("rows of at most SORT_BLOCK columns fit one sort block")
             return
+        if plan.two_pass:
+            cand, slots = self._chunk_candidates(x, geometry)
+            if self._merges_held(slots):
+                self._select_held(x, sorted, geometry, cand, slots)
+                return
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.rowwise:
             self._add("topk rowwise", _ROWWISE_FILES, {"WG": ROWWISE_WG, "K": k},
                       [x.buffer, x.buffer, pairs], math.ceil(rows / ROWWISE_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         elif plan.two_pass:
-            slots = plan.nseg * k
-            cand = self._buffer(rows * slots * 8)
-            chunks = dict(seg_len=plan.seg_len, nseg=plan.nseg)
-            if k > FILTER_K_MAX and math.ceil(k / (cols // plan.seg_len)) <= FLOOR_GROUPS_MAX:
-                self._floors = self._buffer(rows * plan.nseg * 4)
-                geometry["floors"] = plan.nseg  # every selection below reads them
-                self._add("topk chunk floor", _CHUNK_FLOOR_FILES, {"WG": plan.wg},
-                          [x.buffer, x.buffer, self._floors], rows * plan.nseg,
-                          dict(geometry, **chunks))
-            self._pass(x.buffer, cand, False, rows * plan.nseg,
-                       dict(geometry, **chunks, out_slots=k))
-            fanin = min(max(MERGE_PAIRS // k, MERGE_FANIN[0]), MERGE_FANIN[1])
-            while slots > fanin * k:
-                nseg = math.ceil(slots / (fanin * k))
-                merged = self._buffer(rows * nseg * k * 8)
-                self._pass(cand, merged, True, rows * nseg,
-                           dict(geometry, seg_len=fanin * k, nseg=nseg, out_slots=k,
-                                in_slots=slots))
-                cand, slots = merged, nseg * k
-            if self._merges_held(slots):
-                self._select_held(x, sorted, geometry, cand, slots)
-                return
             self._pass(cand, pairs, True, rows,
                        dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))
         elif plan.by_subgroup:
@@ -359,6 +348,30 @@ class TopkLaunch:
         self._add("topk emit", _EMIT_FILES, {"WG": EMIT_WG},
                   [x.buffer, pairs, self.values.buffer, self.indices.buffer],
                   math.ceil(words / EMIT_WG), dict(geometry, out_slots=plan.slots))
+
+    def _chunk_candidates(self, x, geometry) -> tuple:
+        """The first pass of a two-pass selection (chunk floors where they pay, k candidates a
+        chunk) and the merges down to one group: (candidate buffer, candidates a row). Sets
+        ``geometry["floors"]`` where the selections read chunk floors."""
+        plan, rows, k = self.plan, self.rows, self.k
+        slots = plan.nseg * k
+        cand = self._buffer(rows * slots * 8)
+        chunks = dict(seg_len=plan.seg_len, nseg=plan.nseg)
+        if k > FILTER_K_MAX and math.ceil(k / (self.cols // plan.seg_len)) <= FLOOR_GROUPS_MAX:
+            self._floors = self._buffer(rows * plan.nseg * 4)
+            geometry["floors"] = plan.nseg  # every selection below reads them
+            self._add("topk chunk floor", _CHUNK_FLOOR_FILES, {"WG": plan.wg},
+                      [x.buffer, x.buffer, self._floors], rows * plan.nseg,
+                      dict(geometry, **chunks))
+        self._pass(x.buffer, cand, False, rows * plan.nseg, dict(geometry, **chunks, out_slots=k))
+        fanin = min(max(MERGE_PAIRS // k, MERGE_FANIN[0]), MERGE_FANIN[1])
+        while slots > fanin * k:
+            nseg = math.ceil(slots / (fanin * k))
+            merged = self._buffer(rows * nseg * k * 8)
+            self._pass(cand, merged, True, rows * nseg,
+                       dict(geometry, seg_len=fanin * k, nseg=nseg, out_slots=k, in_slots=slots))
+            cand, slots = merged, nseg * k
+        return cand, slots
 
     def _buffer(self, nbytes: int):
         buf = self.ctx.buffer(nbytes)
@@ -389,9 +402,8 @@ class TopkLaunch:
     def _merges_held(self, in_slots: int) -> bool:
         """Whether the last merge of a two-pass selection and the sort run as one
         ``select_held`` over the candidates (fewer dispatches, no pairs written between)."""
-        plan = self.plan
-        return (self.sorted and self.k > 1 and not plan.filtered and in_slots <= HELD * 256
-                and plan.slots <= HELD_SLOTS_MAX and self.k * self.elem_bits % 32 == 0)
+        return (self.sorted and not self.plan.filtered
+                and held_fits(in_slots, self.plan.slots, self.k, self.elem_bits))
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of

@@ -102,18 +102,18 @@ fn tally_quad(q: Quad, prefix: u32, mask: u32) -> u32 {
 
 // Puts a winner in its slot. at: keys above the prefix so far (x), keys equal to it so far (y),
 // equal keys taken (z = need); a winner's slot counts the earlier ones.
-fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, at: ptr<function, vec3<u32>>) {
+fn place(key: u32, idx: u32, live: bool, prefix: u32, mask: u32, at: ptr<function, vec3<u32>>) {
     let m = key & mask;
     if !live || m < prefix {
         return;
     }
     let p = *at;
     if m > prefix {
-        s_slot[p.x + min(p.y, p.z)] = slot_of(vec2<u32>(key, col));
+        s_slot[p.x + min(p.y, p.z)] = slot_of(vec2<u32>(key, idx));
         (*at).x += 1u;
     } else {
         if p.y < p.z {
-            s_slot[p.x + p.y] = slot_of(vec2<u32>(key, col));
+            s_slot[p.x + p.y] = slot_of(vec2<u32>(key, idx));
         }
         (*at).y += 1u;
     }
