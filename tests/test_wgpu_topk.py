@@ -258,7 +258,8 @@ def test_random_choices_fuzz(ctx):
                                                            ("fs", int(rng.integers(0, 2))),
                                                            ("sr", int(rng.integers(0, 2))),
                                                            ("rs", int(rng.integers(0, 2))),
-                                                           ("hk", int(rng.integers(0, 2)))))
+                                                           ("hk", int(rng.integers(0, 2))),
+                                                           ("fc", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -295,6 +296,9 @@ def test_every_variant_within_default_limits():
         b = make_input(rng, dtype, 2, 4096)
         assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
         check(ctx, b, from_numpy(ctx, b), 1024, True, True, HELD_CHOICE)
+    for k in (100, 1024):  # floor candidates, and a select of the rows they leave
+        assert wtopk.layout(ctx, 5000, k, True, FLOOR_CHOICE).candidates
+        check(ctx, a, x, k, True, True, FLOOR_CHOICE)
 
 
 def test_k_out_of_range_names_sizes(ctx):
@@ -509,11 +513,82 @@ def test_last_merge_and_sort_in_one_dispatch(ctx):
             check(ctx, a, x, k, largest, True, choice)
 
 
+FLOOR_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1),))
+
+
+def rows_left(ctx, x, k, largest, choice) -> np.ndarray:
+    """The rows the floor-candidate compaction leaves to the radix select (1) or takes (0)."""
+    launch = wtopk.TopkLaunch(ctx, x, k, largest, True, choice)
+    pipeline, buffers, groups, uniform = launch._steps[0]
+    assert pipeline.label.startswith("topk floor compact")
+    ctx.dispatch(pipeline, buffers, groups, uniform)
+    left = np.frombuffer(ctx.read(buffers[3], 0, 4 * x.shape[0]), np.uint32).copy()
+    launch.release()
+    return left
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
+    """Keys at or above a floor from a sample, then select_held over them: random rows (the
+    floor taken), a row whose top keys crowd its first sixteenth (more than one subgroup's share
+    of the slots), rows with ties at the k-th key, constant rows and heavy ties (more keys reach
+    the floor than there are slots: the radix select takes the row), rows starting between
+    words, strided and transposed rows, k up to 1024, sorted and unsorted; on subgroups and on
+    the portable entry point."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    itembits = 16 if dtype == "float16" else 32
+    for rows, cols in ((4, 9001), (3, 5000)):
+        a = make_input(rng, dtype, rows, cols)
+        if dtype in ("float32", "float16"):
+            a[1:] = rng.standard_normal((rows - 1, cols)).astype(dtype)
+            a[1, :cols // 16] += 50
+            a[2] = np.round(a[2] * 32) / 32  # ties at the k-th key
+        elif dtype == "int32":
+            a[1:] = rng.integers(-2000, 2000, (rows - 1, cols))
+        a[0] = a[0, 0]
+        padded = make_input(rng, dtype, rows, cols + 1)
+        cases = [(a, from_numpy(ctx, a)),
+                 (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
+                                                  [(0, rows, 1), (1, cols + 1, 1)]))]
+        for k in (2, 64, 128, 300, 1024):
+            if not wtopk.layout(ctx, cols, k, True, FLOOR_CHOICE, itembits).candidates:
+                continue
+            largest = bool(rng.integers(0, 2))
+            left = rows_left(ctx, cases[0][1], k, largest, FLOOR_CHOICE)
+            assert left[0] == 1 and (dtype in ("uint8", "bool") or not left[1:].any())
+            for (values, x), sorted in itertools.product(cases, (True, False)):
+                check(ctx, values, x, k, largest, sorted, FLOOR_CHOICE)
+    if dtype in ("float32", "float16"):
+        # the top keys only in every other run of 8 words, the runs a row of 5000 samples: the
+        # floor lands above the k-th key, and the radix select takes the row
+        a = rng.standard_normal((1, 5000)).astype(dtype)
+        per_run = 8 * 128 // itembits
+        a[0, (np.arange(5000) // per_run) % 2 == 0] += 100
+        assert rows_left(ctx, from_numpy(ctx, a), 1024, True, FLOOR_CHOICE)[0] == 1
+        check(ctx, a, from_numpy(ctx, a), 1024, True, True, FLOOR_CHOICE)
+    base = make_input(rng, dtype, 9000, 3)
+    check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 128, True, True,
+          FLOOR_CHOICE)
+    assert not wtopk.layout(ctx, 2048, 1024, True, FLOOR_CHOICE).candidates  # no fewer slots
+    assert not wtopk.layout(ctx, 9000, 1, True, FLOOR_CHOICE).candidates
+    assert not wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves
+
+
 def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
     def hk(rows, cols, k):
         return heuristics.choose("topk", rows, cols, k, device="wgpu").get("hk")
     assert hk(16384, 4096, 32) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
     assert hk(16384, 4096, 16) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
+
+
+def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
+    def fc(rows, cols, k, dtype="float32"):
+        return heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=dtype).get("fc")
+    assert fc(4096, 32000, 1024) == 1 and fc(256, 32768, 256) == 1
+    assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 0
+    assert fc(4096, 32000, 64, "float16") == 0 and fc(16384, 4096, 1024) == 0
 
 
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):

@@ -26,9 +26,10 @@ class WgpuBackend(Backend):
     # sg: 1 = the subgroup variant of TopK's select kernel where the device has subgroups; sr, rw,
     # fs: TopK by one subgroup, one invocation, or a whole-row sort per row; rs: the winners'
     # sort by radix on subgroups instead of bitonic; hk: the whole TopK in one dispatch with each
-    # row's keys held in registers (backends/wgpu/topk.py).
+    # row's keys held in registers; fc: long rows' keys above a floor of the k-th, then hk over
+    # them (backends/wgpu/topk.py).
     choice_fields = {"sg": (0, 1), "rw": (0, 1), "fs": (0, 1), "sr": (0, 1), "rs": (0, 1),
-                     "hk": (0, 1)}
+                     "hk": (0, 1), "fc": (0, 1)}
 
     def __init__(self, ctx):
         self.ctx = ctx

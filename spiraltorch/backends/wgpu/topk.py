@@ -49,9 +49,17 @@ of HELD columns in registers, so the row is read once; a radix select with 8-bit
 the winners compacted into workgroup memory, sorted there (on devices with subgroups, in registers
 and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 
+For one-pass rows longer than the candidates they keep (``floor_candidates(k)``), ``fc`` = 1 runs
+``floor_compact`` first: a floor estimated from a sample of each row (about the geometric mean of k
+and the candidate slots reach it), and every key at or above it compacted in index order into the
+row's candidate slots (by subgroups where the device has them); then ``select`` (CANDIDATES) only
+for the rows where fewer than k or more than the slots reached the floor, and ``select_held`` over
+the candidates. The row is read about once, against three to four times by the radix select.
+
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw`` before ``hk``).
+``rw``, ``fs``, ``hk``, ``fc``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw`` before ``hk``
+before ``fc``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -119,6 +127,10 @@ FLOOR_GROUPS_MAX = 64
 HELD = 16
 HELD_SLOTS_MAX = 1024
 HELD_WG_MIN = 32
+# Candidate slots a row of the ``fc`` path keeps (floor_candidates): four times k within these
+# bounds. Its floor aims at the geometric mean of k and the slots, so an estimate off by up to 30%
+# (k = 1024, 2048 slots; a factor of 2 for smaller k) still leaves between k and the slots.
+FLOOR_CANDIDATES = (256, 2048)
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -138,6 +150,14 @@ _SELECT_FILES = {
 }
 _SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                       "topk_buckets.wgsl", "topk_select.wgsl", "topk_select_rows.wgsl")
+_FLOOR_COMPACT_FILES = {
+    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+            "topk_scan_wg.wgsl", "topk_floor_compact.wgsl", "topk_compact_wg.wgsl",
+            "topk_entry_wg.wgsl"),
+    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_floor_compact.wgsl",
+           "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
+}
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                  "topk_filter.wgsl")
@@ -195,11 +215,12 @@ class Layout:
     by_subgroup: bool  # ``select_rows``: one subgroup per row
     radix_sort: bool  # rows of slots sorted by ``topk_radix_sort.wgsl`` where they fit
     held: bool  # ``select_held``: the whole call in one dispatch, keys held in registers
+    candidates: int  # candidate slots a row of the ``fc`` path (``floor_compact``); 0: not taken
 
     @property
     def ranked(self) -> bool:
         """The selection itself leaves the winners in rank order: no sort follows."""
-        return self.filtered or self.rowwise or self.full_sort or self.held
+        return self.filtered or self.rowwise or self.full_sort or self.held or self.candidates > 0
 
     @property
     def two_pass(self) -> bool:
@@ -233,8 +254,13 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
             and held_fits(cols, _next_pow2(k) if sorted else k, k, elem_bits))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
-    filtered = (not (rowwise or full_sort or by_subgroup or held) and 2 <= k <= FILTER_K_MAX
-                and use_filter(choice.get("fq"), seg_len, k, elem_bits))
+    candidates = floor_candidates(k)
+    if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
+            or candidates >= cols
+            or not held_fits(candidates, _next_pow2(k) if sorted else k, k, elem_bits)):
+        candidates = 0
+    filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
+                and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len, k, elem_bits))
     if full_sort:
         slots = _next_pow2(cols)
     else:
@@ -242,7 +268,13 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
                   and int(choice.get("rs", 0)) == 1)
     return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup,
-                  radix_sort, held)
+                  radix_sort, held, candidates)
+
+
+def floor_candidates(k: int) -> int:
+    """Candidate slots a row of the ``fc`` path keeps: four times k rounded up to a power of two,
+    within FLOOR_CANDIDATES."""
+    return min(max(4 * _next_pow2(k), FLOOR_CANDIDATES[0]), FLOOR_CANDIDATES[1])
 
 
 def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
@@ -315,6 +347,9 @@ class TopkLaunch:
         if plan.held:
             self._select_held(x, sorted, geometry)
             return
+        if plan.candidates:
+            self._floor_candidates(x, sorted, geometry)
+            return
         if plan.full_sort:
             if not self._sort_rows(x, None, geometry):
                 raise AssertionError("rows of at most SORT_BLOCK columns fit one sort block")
@@ -382,9 +417,10 @@ class TopkLaunch:
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
 
-    def _pass(self, src, dst, pairs: bool, groups: int, params) -> None:
+    def _pass(self, src, dst, pairs: bool, groups: int, params, left=None) -> None:
         """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
-        candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst``."""
+        candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst`` (with a
+        ``left`` flag buffer, only of the rows flagged, by ``select``)."""
         plan = self.plan
         if plan.filtered:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs)}
@@ -394,10 +430,26 @@ class TopkLaunch:
             # (H100: 4096 x 32000 float16, k=1 0.276 -> 0.247 ms on the portable entry point)
             sg = plan.subgroups and self.k > 1
             kl = MERGE_KL if pairs else plan.kl
-            floors = src if self._floors is None else self._floors
-            self._add("topk select subgroup" if sg else "topk select", _SELECT_FILES[sg],
-                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs)}, [src, src, dst, floors],
-                      groups, params)
+            floors = next(b for b in (left, self._floors, src) if b is not None)
+            name = "topk select" + (" subgroup" if sg else "") + (" of rows left" if left else "")
+            self._add(name, _SELECT_FILES[sg],
+                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
+                       "CANDIDATES": int(left is not None)}, [src, src, dst, floors], groups,
+                      params)
+
+    def _floor_candidates(self, x, sorted: bool, geometry) -> None:
+        """The ``fc`` path: each row's keys at or above a floor estimated from a sample as
+        candidates (``floor_compact``), the radix select for the rows where that floor failed,
+        and ``select_held`` over the candidates."""
+        n, rows = self.plan.candidates, self.rows
+        cand = self._buffer(rows * n * 8)
+        left = self._buffer(rows * 4)
+        sg = self.plan.subgroups
+        params = dict(geometry, seg_len=self.cols, nseg=1, out_slots=n)
+        self._add("topk floor compact" + (" subgroup" if sg else ""), _FLOOR_COMPACT_FILES[sg],
+                  {"WG": self.plan.wg}, [x.buffer, x.buffer, cand, left], rows, params)
+        self._pass(x.buffer, cand, False, rows, params, left=left)
+        self._select_held(x, sorted, geometry, cand, n)
 
     def _merges_held(self, in_slots: int) -> bool:
         """Whether the last merge of a two-pass selection and the sort run as one

@@ -32,6 +32,24 @@ fn first_state() -> vec4<u32> {
     return vec4<u32>(0u, 0u, prm.k, 0u);
 }
 
+// Digit (key >> shift) & (bins - 1) of the keys under `prefix`, counted in `hist`.
+fn count_key_under(key: u32, live: bool, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    if live && (key & mask) == prefix {
+        atomicAdd(&hist[(key >> shift) & (bins - 1u)], 1u);
+    }
+}
+
+fn count_quad_under(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    // After the first digit, most quads hold no key under the prefix: one vector test.
+    if !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
+        return;
+    }
+    count_key_under(keys.x, live > 0u, prefix, mask, shift, bins);
+    count_key_under(keys.y, live > 1u, prefix, mask, shift, bins);
+    count_key_under(keys.z, live > 2u, prefix, mask, shift, bins);
+    count_key_under(keys.w, live > 3u, prefix, mask, shift, bins);
+}
+
 // Zeroes the first `bins` buckets before a digit is counted.
 fn clear_hist(lid: u32, bins: u32) {
     for (var b = lid; b < bins; b += WG) {

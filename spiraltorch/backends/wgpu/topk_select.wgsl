@@ -10,6 +10,8 @@
 // chunk floors (prm.floors per row, topk_chunk_floor.wgsl), keys below the row's lowest floor are
 // passed over: one compaction of the keys at or above it, and only where those exceed k the
 // radix select.
+// With CANDIDATES, only the rows whose `floors` flag is set (those topk_floor_compact.wgsl could
+// not take) are selected; the others are left as they are.
 // Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE).
 // Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
 // subgroup entry), within the 16 KiB default.
@@ -17,12 +19,13 @@
 override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..256)
 override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
+override CANDIDATES: bool = false;
 
 const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 buckets
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
 @group(0) @binding(3) var<storage, read> floors: array<u32>;
 @group(0) @binding(4) var<uniform> prm: Params;
 
@@ -138,28 +141,9 @@ fn select_best(lid: u32, s: Segment, out_base: u32) {
         workgroupBarrier();
     }
     if lid == 0u {
-        dst[2u * out_base] = best.x;
-        dst[2u * out_base + 1u] = best.y;
+        dst[out_base] = best;
     }
     pad_slots(lid, out_base, 1u);
-}
-
-// Digit (key >> shift) & (bins - 1) of the keys under `prefix`, counted in `hist`.
-fn count_key(key: u32, live: bool, prefix: u32, mask: u32, shift: u32, bins: u32) {
-    if live && (key & mask) == prefix {
-        atomicAdd(&hist[(key >> shift) & (bins - 1u)], 1u);
-    }
-}
-
-fn count_quad(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32, bins: u32) {
-    // After the first digit, most quads hold no key under the prefix: one vector test.
-    if !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
-        return;
-    }
-    count_key(keys.x, live > 0u, prefix, mask, shift, bins);
-    count_key(keys.y, live > 1u, prefix, mask, shift, bins);
-    count_key(keys.z, live > 2u, prefix, mask, shift, bins);
-    count_key(keys.w, live > 3u, prefix, mask, shift, bins);
 }
 
 // Histogram of the digit over the keys under `prefix`, of `units` units in mode `mode`.
@@ -170,8 +154,8 @@ fn count_digits(lid: u32, s: Segment, mode: u32, units: u32, prefix: u32, mask: 
             let u = base + j * WG + lid;
             if u < units {
                 let un = load_unit(s, mode, u);
-                count_quad(un.lo, quad_live(un.n, 0u), prefix, mask, shift, bins);
-                count_quad(un.hi, quad_live(un.n, 1u), prefix, mask, shift, bins);
+                count_quad_under(un.lo, quad_live(un.n, 0u), prefix, mask, shift, bins);
+                count_quad_under(un.hi, quad_live(un.n, 1u), prefix, mask, shift, bins);
             }
         }
     }
@@ -202,9 +186,7 @@ fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, out_base: u32,
     let p = *at;
     let q = p.x + min(p.y, p.z);
     if (c == 1u || p.y < p.z) && q < prm.out_slots {
-        let slot = 2u * (out_base + q);
-        dst[slot] = key;
-        dst[slot + 1u] = col;
+        dst[out_base + q] = vec2<u32>(key, col);
     }
     *at += select(vec3<u32>(0u, 1u, 0u), vec3<u32>(1u, 0u, 0u), c == 1u);
 }
@@ -284,8 +266,7 @@ fn compact_segment(lid: u32, s: Segment, prefix: u32, mask: u32, need: u32,
 // Pads the segment's slots from `first` on with (0, NONE).
 fn pad_slots(lid: u32, out_base: u32, first: u32) {
     for (var q = first + lid; q < prm.out_slots; q += WG) {
-        dst[2u * (out_base + q)] = 0u;
-        dst[2u * (out_base + q) + 1u] = NONE;
+        dst[out_base + q] = vec2<u32>(0u, NONE);
     }
 }
 
@@ -307,6 +288,9 @@ fn workgroup_main(lid: u32, group: u32) {
     let out_base = group * prm.out_slots;
     if prm.k == 1u {
         select_best(lid, s, out_base);
+        return;
+    }
+    if CANDIDATES && floors[s.row] == 0u {
         return;
     }
     // With a floor, most segments hold no more than k keys at or above it: one compaction.

@@ -23,7 +23,7 @@ const HELD_BINS: u32 = 256u;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> values: array<u32>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
-@group(0) @binding(4) var<storage, read> cand: array<u32>;
+@group(0) @binding(4) var<storage, read> cand: array<vec2<u32>>;  // (key, index) pairs
 @group(0) @binding(5) var<uniform> prm: Params;
 
 // Four held keys, their indices, and which of them exist.
@@ -62,12 +62,12 @@ fn quad_at(row: u32, base: u32, col: u32) -> Quad {
         return Quad(input_keys(base, col), at, at < vec4<u32>(prm.cols));
     }
     var q = Quad(vec4<u32>(0u), vec4<u32>(NONE), vec4<bool>(false));
-    let first = 2u * (row * prm.in_slots + col);
+    let first = row * prm.in_slots + col;
     let last = min(prm.in_slots, col + 4u);
-    if col < last { q.keys.x = cand[first]; q.idx.x = cand[first + 1u]; }
-    if col + 1u < last { q.keys.y = cand[first + 2u]; q.idx.y = cand[first + 3u]; }
-    if col + 2u < last { q.keys.z = cand[first + 4u]; q.idx.z = cand[first + 5u]; }
-    if col + 3u < last { q.keys.w = cand[first + 6u]; q.idx.w = cand[first + 7u]; }
+    if col < last { let c = cand[first]; q.keys.x = c.x; q.idx.x = c.y; }
+    if col + 1u < last { let c = cand[first + 1u]; q.keys.y = c.x; q.idx.y = c.y; }
+    if col + 2u < last { let c = cand[first + 2u]; q.keys.z = c.x; q.idx.z = c.y; }
+    if col + 3u < last { let c = cand[first + 3u]; q.keys.w = c.x; q.idx.w = c.y; }
     q.live = q.idx != vec4<u32>(NONE);
     return q;
 }

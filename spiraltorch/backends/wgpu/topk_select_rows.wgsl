@@ -129,8 +129,7 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
     runs = compact_lane_units(s, single_mode(), s.head, single_units(s), lane, lanes, prefix,
                               mask, need, out_base, runs);
     for (var q = runs.x + min(runs.y, need) + lane; q < prm.out_slots; q += lanes) {
-        dst[2u * (out_base + q)] = 0u;
-        dst[2u * (out_base + q) + 1u] = NONE;
+        dst[out_base + q] = vec2<u32>(0u, NONE);
     }
 }
 

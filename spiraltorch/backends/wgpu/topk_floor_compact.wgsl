@@ -1,0 +1,176 @@
+// TopK's floor candidates (the `fc` path), one workgroup per row: a floor estimated from a
+// sample of the row (sample_floor), then every key of the row at or above it compacted in index
+// order into the row's out_slots (key, index) slots, the rest padded with (0, NONE), for
+// topk_select_held.wgsl to select the top k from. Where fewer than k keys or more than out_slots
+// reach the floor, the row's `left` flag is set instead (its slots then hold anything), and
+// topk_select.wgsl (CANDIDATES) selects that row by radix select.
+// A compaction file gives `compact_candidates` (topk_compact_wg.wgsl, or topk_compact_sg.wgsl on
+// subgroups); a scan file `scan_exclusive`, an entry file `main`.
+// Workgroup memory: 8 KiB of histogram and 1 KiB of scan space, within the 16 KiB default.
+
+override WG: u32 = 256u;  // invocations per workgroup (a power of two, 16..256)
+
+const PAIRS: bool = false;  // the segments are rows of the input
+const DIGIT_BITS: u32 = 11u;  // HIST_BINS = 2048 buckets
+const SAMPLE_RUN: u32 = 8u;  // word units in a run of the sample
+const SAMPLE_UNITS: u32 = 4u;  // sampled units an invocation holds
+
+@group(0) @binding(0) var<storage, read> src: array<u32>;
+@group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
+@group(0) @binding(3) var<storage, read_write> left: array<u32>;  // per row: 1 = select it later
+@group(0) @binding(4) var<uniform> prm: Params;
+
+// The floor, estimated from a sample of the row: runs of
+// SAMPLE_RUN word units (128 bytes) spread evenly over it, at most SAMPLE_UNITS units an
+// invocation and half the segment, held in registers; the floor is the key that ranks
+// ceil(aim * sampled / n) in the sample, with the aim the geometric mean of k
+// and out_slots, so that about that many keys of the segment reach it. It is only an estimate: the
+// compaction checks that at least k and at most out_slots keys reach it. 0 (which passes over
+// nothing) for segments too short to sample.
+fn sample_floor(lid: u32, s: Segment) -> u32 {
+    let runs = word_units(s) / SAMPLE_RUN;
+    let every = max((runs * SAMPLE_RUN + SAMPLE_UNITS * WG - 1u) / (SAMPLE_UNITS * WG), 2u);
+    let sampled = (runs + every - 1u) / every * SAMPLE_RUN;  // units
+    if runs < 2u {
+        return 0u;
+    }
+    let u0 = sample_unit(s, lid, every, sampled);
+    let u1 = sample_unit(s, lid + WG, every, sampled);
+    let u2 = sample_unit(s, lid + 2u * WG, every, sampled);
+    let u3 = sample_unit(s, lid + 3u * WG, every, sampled);
+    let keys = sampled * (128u / prm.elem_bits);
+    let aim = u32(sqrt(f32(prm.k) * f32(prm.out_slots)));
+    var state = vec4<u32>(0u, 0u, max((aim * keys + s.n - 1u) / s.n, 1u), 0u);
+    var shift = prm.key_bits;
+    while shift > 0u {
+        let bits = min(DIGIT_BITS, shift);
+        let bins = 1u << bits;
+        shift -= bits;
+        clear_hist(lid, bins);
+        count_unit(u0, state.x, state.y, shift, bins);
+        count_unit(u1, state.x, state.y, shift, bins);
+        count_unit(u2, state.x, state.y, shift, bins);
+        count_unit(u3, state.x, state.y, shift, bins);
+        state = narrow(lid, state, shift, bins);
+        if state.w != 0u {
+            break;
+        }
+    }
+    return state.x;
+}
+
+// Sampled unit t of sample_floor (runs 0, every, 2 every, ... of SAMPLE_RUN units), or none.
+fn sample_unit(s: Segment, t: u32, every: u32, sampled: u32) -> Unit {
+    if t >= sampled {
+        return Unit(vec4<u32>(0u), vec4<u32>(0u), 0u, 0u);
+    }
+    return load_unit(s, s.word_mode, (t / SAMPLE_RUN) * every * SAMPLE_RUN + t % SAMPLE_RUN);
+}
+
+fn count_unit(un: Unit, prefix: u32, mask: u32, shift: u32, bins: u32) {
+    count_quad_under(un.lo, quad_live(un.n, 0u), prefix, mask, shift, bins);
+    count_quad_under(un.hi, quad_live(un.n, 1u), prefix, mask, shift, bins);
+}
+
+// Unit v of the segment in index order: head singles, body words, tail singles; no elements
+// from `end` on.
+fn unit_in_order(s: Segment, v: u32, end: u32) -> Unit {
+    let words = word_units(s);
+    if v >= end {
+        return Unit(vec4<u32>(0u), vec4<u32>(0u), 0u, 0u);
+    }
+    if v < s.head {
+        return load_unit(s, single_mode(), v);
+    }
+    if v < s.head + words {
+        return load_unit(s, s.word_mode, v - s.head);
+    }
+    return load_unit(s, single_mode(), v - words);
+}
+
+// Which of the quad's live keys reach `floor`.
+fn reaching(keys: vec4<u32>, live: u32, floor: u32) -> vec4<bool> {
+    return (keys >= vec4<u32>(floor)) & (vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(live));
+}
+
+fn count_true(m: vec4<bool>) -> u32 {
+    return dot(select(vec4<u32>(0u), vec4<u32>(1u), m), vec4<u32>(1u));
+}
+
+// How many keys of the unit reach `floor`.
+fn unit_reaching(un: Unit, floor: u32) -> u32 {
+    return count_true(reaching(un.lo, quad_live(un.n, 0u), floor))
+        + count_true(reaching(un.hi, quad_live(un.n, 1u), floor));
+}
+
+// Writes (key, col) at slot `at` from `first` if `hit` and the slot is below `cap`; returns the
+// next slot.
+fn put(key: u32, col: u32, hit: bool, first: u32, at: u32, cap: u32) -> u32 {
+    if !hit {
+        return at;
+    }
+    if at < cap {
+        dst[first + at] = vec2<u32>(key, col);
+    }
+    return at + 1u;
+}
+
+fn put_quad(keys: vec4<u32>, col: u32, live: u32, floor: u32, first: u32, at: u32,
+            cap: u32) -> u32 {
+    let m = reaching(keys, live, floor);
+    var next = put(keys.x, col, m.x, first, at, cap);
+    next = put(keys.y, col + 1u, m.y, first, next, cap);
+    next = put(keys.z, col + 2u, m.z, first, next, cap);
+    return put(keys.w, col + 3u, m.w, first, next, cap);
+}
+
+// Writes the unit's keys at or above `floor` from slot `at` (of `cap` from `first`) on.
+fn put_unit(un: Unit, floor: u32, first: u32, at: u32, cap: u32) {
+    let next = put_quad(un.lo, un.col, quad_live(un.n, 0u), floor, first, at, cap);
+    put_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), floor, first, next, cap);
+}
+
+// Pads slots [start, stop) after `first` with (0, NONE), `step` invocations from `lane` on.
+fn pad(first: u32, start: u32, stop: u32, lane: u32, step: u32) {
+    for (var q = start + lane; q < stop; q += step) {
+        dst[first + q] = vec2<u32>(0u, NONE);
+    }
+}
+
+// Ordered compaction on the workgroup scan: sweeps of a unit an invocation, each keeping the
+// index order by an exclusive scan of the counts. Returns how many keys reach `floor` (at most
+// out_slots written), the same in every invocation.
+fn compact_by_scan(lid: u32, s: Segment, floor: u32, first: u32) -> u32 {
+    let units = word_units(s) + single_units(s);
+    var run = 0u;
+    for (var base = 0u; base < units; base += WG) {
+        let un = unit_in_order(s, base + lid, units);
+        let sc = scan_exclusive(unit_reaching(un, floor), lid);
+        put_unit(un, floor, first, run + sc.x, prm.out_slots);
+        run += sc.y;
+    }
+    return run;
+}
+
+// The whole compaction on the workgroup scan: true where at least k and at most out_slots keys
+// reach `floor`, the rest of the slots then padded.
+fn compact_all(lid: u32, s: Segment, floor: u32, first: u32) -> bool {
+    let found = compact_by_scan(lid, s, floor, first);
+    if found < prm.k || found > prm.out_slots {
+        return false;
+    }
+    pad(first, found, prm.out_slots, lid, WG);
+    return true;
+}
+
+fn workgroup_main(lid: u32, group: u32) {
+    if group >= prm.rows {
+        return;
+    }
+    let s = segment_of(group, 0u, prm.cols);
+    let taken = compact_candidates(lid, s, sample_floor(lid, s), group * prm.out_slots);
+    if lid == 0u {
+        left[group] = select(1u, 0u, taken);
+    }
+}
