@@ -52,7 +52,7 @@ and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 For one-pass rows longer than the candidates they keep (``floor_candidates(k)``), ``fc`` = 1 runs
 ``floor_compact`` first: a floor estimated from a sample of each row (about the geometric mean of k
 and the candidate slots reach it), and every key at or above it compacted in index order into the
-row's candidate slots (by subgroups where the device has them); then ``select`` (CANDIDATES) only
+row's candidate slots (by subgroups where the device has them); then ``select`` (ROWS_LEFT) only
 for the rows where fewer than k or more than the slots reached the floor, and ``select_held`` over
 the candidates. The row is read about once, against three to four times by the radix select.
 
@@ -431,10 +431,11 @@ class TopkLaunch:
             sg = plan.subgroups and self.k > 1
             kl = MERGE_KL if pairs else plan.kl
             floors = next(b for b in (left, self._floors, src) if b is not None)
-            name = "topk select" + (" subgroup" if sg else "") + (" of rows left" if left else "")
+            name = ("topk select" + (" subgroup" if sg else "")
+                    + (" of rows left" if left is not None else ""))
             self._add(name, _SELECT_FILES[sg],
                       {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
-                       "CANDIDATES": int(left is not None)}, [src, src, dst, floors], groups,
+                       "ROWS_LEFT": int(left is not None)}, [src, src, dst, floors], groups,
                       params)
 
     def _floor_candidates(self, x, sorted: bool, geometry) -> None:

@@ -3,10 +3,11 @@
 // order into the row's out_slots (key, index) slots, the rest padded with (0, NONE), for
 // topk_select_held.wgsl to select the top k from. Where fewer than k keys or more than out_slots
 // reach the floor, the row's `left` flag is set instead (its slots then hold anything), and
-// topk_select.wgsl (CANDIDATES) selects that row by radix select.
+// topk_select.wgsl (ROWS_LEFT) selects that row by radix select.
 // A compaction file gives `compact_candidates` (topk_compact_wg.wgsl, or topk_compact_sg.wgsl on
 // subgroups); a scan file `scan_exclusive`, an entry file `main`.
-// Workgroup memory: 8 KiB of histogram and 1 KiB of scan space, within the 16 KiB default.
+// Workgroup memory: 8 KiB of histogram and 1 KiB of scan space (+ 1 KiB on subgroups), within
+// the 16 KiB default.
 
 override WG: u32 = 256u;  // invocations per workgroup (a power of two, 16..256)
 
@@ -21,20 +22,20 @@ const SAMPLE_UNITS: u32 = 4u;  // sampled units an invocation holds
 @group(0) @binding(3) var<storage, read_write> left: array<u32>;  // per row: 1 = select it later
 @group(0) @binding(4) var<uniform> prm: Params;
 
-// The floor, estimated from a sample of the row: runs of
-// SAMPLE_RUN word units (128 bytes) spread evenly over it, at most SAMPLE_UNITS units an
-// invocation and half the segment, held in registers; the floor is the key that ranks
-// ceil(aim * sampled / n) in the sample, with the aim the geometric mean of k
-// and out_slots, so that about that many keys of the segment reach it. It is only an estimate: the
-// compaction checks that at least k and at most out_slots keys reach it. 0 (which passes over
-// nothing) for segments too short to sample.
+// The floor, estimated from a sample of the row: runs of SAMPLE_RUN word units (128 bytes)
+// spread evenly over it, at most SAMPLE_UNITS units an invocation and half the row, held in
+// registers. The floor is the key that ranks ceil(aim * sampled / n) in the sample, with the aim
+// the geometric mean of k and out_slots, so that about that many keys of the row reach it. It is
+// only an estimate: the compaction checks that at least k and at most out_slots keys reach it. 0
+// (which passes over nothing) for rows too short to sample, or without word units (strided
+// rows).
 fn sample_floor(lid: u32, s: Segment) -> u32 {
     let runs = word_units(s) / SAMPLE_RUN;
-    let every = max((runs * SAMPLE_RUN + SAMPLE_UNITS * WG - 1u) / (SAMPLE_UNITS * WG), 2u);
-    let sampled = (runs + every - 1u) / every * SAMPLE_RUN;  // units
     if runs < 2u {
         return 0u;
     }
+    let every = max((runs * SAMPLE_RUN + SAMPLE_UNITS * WG - 1u) / (SAMPLE_UNITS * WG), 2u);
+    let sampled = (runs + every - 1u) / every * SAMPLE_RUN;  // units
     let u0 = sample_unit(s, lid, every, sampled);
     let u1 = sample_unit(s, lid + WG, every, sampled);
     let u2 = sample_unit(s, lid + 2u * WG, every, sampled);

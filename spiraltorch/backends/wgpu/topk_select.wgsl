@@ -10,8 +10,8 @@
 // chunk floors (prm.floors per row, topk_chunk_floor.wgsl), keys below the row's lowest floor are
 // passed over: one compaction of the keys at or above it, and only where those exceed k the
 // radix select.
-// With CANDIDATES, only the rows whose `floors` flag is set (those topk_floor_compact.wgsl could
-// not take) are selected; the others are left as they are.
+// With ROWS_LEFT, `floors` holds a flag per row instead, and only the rows flagged (those
+// topk_floor_compact.wgsl could not take) are selected; the others are left as they are.
 // Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE).
 // Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
 // subgroup entry), within the 16 KiB default.
@@ -19,14 +19,14 @@
 override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..256)
 override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
-override CANDIDATES: bool = false;
+override ROWS_LEFT: bool = false;
 
 const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 buckets
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
-@group(0) @binding(3) var<storage, read> floors: array<u32>;
+@group(0) @binding(3) var<storage, read> floors: array<u32>;  // chunk floors, or row flags
 @group(0) @binding(4) var<uniform> prm: Params;
 
 var<workgroup> best_key: array<u32, 256>;
@@ -290,7 +290,7 @@ fn workgroup_main(lid: u32, group: u32) {
         select_best(lid, s, out_base);
         return;
     }
-    if CANDIDATES && floors[s.row] == 0u {
+    if ROWS_LEFT && floors[s.row] == 0u {
         return;
     }
     // With a floor, most segments hold no more than k keys at or above it: one compaction.
