@@ -674,6 +674,14 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
         want_values, want_indices = reference_topk(b, k, True)
         np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
         np.testing.assert_array_equal(bits(be.to_numpy(values)), bits(want_values))
+    c = rng.standard_normal((60, 600)).astype(np.float32)  # floor candidates: 512 slots a row
+    slots = wtopk.layout(be.ctx, 600, 100, True, FLOOR_CHOICE).candidates
+    assert c.nbytes < 200_000 < 60 * 8 * slots
+    values, indices = be.topk(be.from_numpy(c), 100, True, True, FLOOR_CHOICE)
+    assert split.pop() == c.shape
+    want_values, want_indices = reference_topk(c, 100, True)
+    np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
+    np.testing.assert_array_equal(bits(be.to_numpy(values)), bits(want_values))
     a64 = rng.integers(-9, 9, size=(40, 700)).astype(np.int64)  # the 64-bit sort's pairs
     values, indices = be.topk(be.from_numpy(a64), 600, True, True, choice)
     assert split.pop() == a64.shape

@@ -288,7 +288,7 @@ def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
     """Bytes a row takes in the largest scratch buffer of a call: candidates or sort pairs."""
     plan = layout(ctx, cols, k, sorted, choice, elem_bits)
-    return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0)
+    return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0, plan.candidates)
 
 
 def use_filter(fq, seg_len: int, k: int, elem_bits: int = 32) -> bool:
