@@ -576,32 +576,35 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
     assert not wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves
 
 
+def fallback_field(name):
+    """The shipped fallback's wgpu field ``name`` as a function of (rows, cols, k, dtype)."""
+    def field(rows, cols, k, dtype="float32"):
+        return heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=dtype).get(name)
+    return field
+
+
 def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
-    def hk(rows, cols, k):
-        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("hk")
+    hk = fallback_field("hk")
     assert hk(16384, 4096, 32) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
     assert hk(16384, 4096, 16) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
 
 
 def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
-    def fc(rows, cols, k, dtype="float32"):
-        return heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=dtype).get("fc")
+    fc = fallback_field("fc")
     assert fc(4096, 32000, 1024) == 1 and fc(256, 32768, 256) == 1
     assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 0
     assert fc(4096, 32000, 64, "float16") == 0 and fc(16384, 4096, 1024) == 0
 
 
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
-    def rw(rows, cols, k):
-        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("rw")
+    rw = fallback_field("rw")
     assert rw(65536, 256, 8) == 1 and rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
     assert rw(4096, 256, 8) == 0 and rw(65536, 256, 32) == 0 and rw(16384, 1024, 8) == 0
     assert rw(16384, 512, 8) == 0
 
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
-    def fs(rows, cols, k):
-        return heuristics.choose("topk", rows, cols, k, device="wgpu").get("fs")
+    fs = fallback_field("fs")
     assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 256) == 1
     assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 128) == 0 and fs(4096, 4096, 4096) == 0
 
