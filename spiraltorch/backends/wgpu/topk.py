@@ -300,20 +300,20 @@ def use_filter(fq, seg_len: int, k: int, elem_bits: int = 32) -> bool:
 
 
 def key_format(dtype, elem_bits: int) -> dict[str, int]:
-    """Uniform fields describing how elements of ``dtype`` are stored and keyed."""
+    """The override constants of ``topk_keys.wgsl``: how elements of ``dtype`` are stored and
+    keyed (every pipeline that reads keys is compiled for one format)."""
     if dtype.name not in _KEY_FORMATS:
         raise TypeError(f"topk on the wgpu device does not support dtype {dtype.name}; "
                         f"supported: {', '.join(_KEY_FORMATS)}; move the tensor to the cpu "
                         "device")
     key_bits, kind = _KEY_FORMATS[dtype.name]
-    return {"elem_bits": elem_bits, "key_bits": key_bits, "kind": kind}
+    return {"ELEM_BITS": elem_bits, "KEY_BITS": key_bits, "KEY_KIND": kind}
 
 
 def _params(**fields) -> bytes:
     names = ("rows", "cols", "k", "seg_len", "nseg", "out_slots", "in_slots", "row_stride",
-             "col_stride", "offset", "sort_n", "stage", "dist", "block", "elem_bits", "key_bits",
-             "kind", "largest", "floors")
-    return struct.pack("<20I", *(int(fields.get(name, 0)) for name in names), 0)
+             "col_stride", "offset", "sort_n", "stage", "dist", "block", "largest", "floors")
+    return struct.pack("<16I", *(int(fields.get(name, 0)) for name in names))
 
 
 class TopkLaunch:
@@ -330,8 +330,8 @@ class TopkLaunch:
         self.ctx = ctx
         self.rows, self.cols, self.k, self.sorted = rows, cols, k, sorted
         self.elem_bits = elem_bits = 8 * storage_itemsize(x.dtype)
-        fmt = key_format(x.dtype, elem_bits)
-        self.key_bits = fmt["key_bits"]
+        self.key_format = key_format(x.dtype, elem_bits)
+        self.key_bits = self.key_format["KEY_BITS"]
         self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
         self.values = WgpuArray.empty(ctx, (rows, k), x.dtype)
         self.indices = WgpuArray.empty(ctx, (rows, k), dtypes.int64)
@@ -342,8 +342,8 @@ class TopkLaunch:
         if rows == 0 or k == 0:
             return
         row_stride, col_stride = x.strides
-        geometry = dict(fmt, rows=rows, cols=cols, k=k, row_stride=row_stride,
-                        col_stride=col_stride, offset=x.offset, largest=int(largest))
+        geometry = dict(rows=rows, cols=cols, k=k, row_stride=row_stride, col_stride=col_stride,
+                        offset=x.offset, largest=int(largest))
         if plan.held:
             self._select_held(x, sorted, geometry)
             return
@@ -414,6 +414,8 @@ class TopkLaunch:
         return buf
 
     def _add(self, name, files, constants, buffers, groups, params):
+        if "topk_keys.wgsl" in files:
+            constants = dict(constants, **self.key_format)
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
 

@@ -21,12 +21,8 @@ struct Params {
     stage: u32,        // bitonic stage size; 0 = a full local sort
     dist: u32,         // bitonic compare distance of a global step
     block: u32,        // pairs per workgroup of a local sort
-    elem_bits: u32,    // stored bits per element: 32 or 16 (two to a u32 word)
-    key_bits: u32,     // significant bits of a key: 32, 16 or 8
-    kind: u32,         // 0 float, 1 signed int, 2 unsigned int
     largest: u32,      // 0 flips every key bit: ascending order, NaN last
     floors: u32,       // floors per row of a chunk floor buffer (0: none)
-    pad1: u32,
 }
 
 // Flat workgroup number of a 1-D or 2-D grid.

@@ -15,7 +15,7 @@ override WG: u32 = 256u;
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let w = group_index(wid, nwg) * WG + lid;
-    let per = 32u / prm.elem_bits;
+    let per = 32u / ELEM_BITS;
     let count = prm.rows * prm.k;
     if w * per >= count {
         return;
@@ -31,7 +31,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             if bits == NONE {
                 bits = read_bits(prm.offset + row * prm.row_stride + idx * prm.col_stride);
             }
-            word |= bits << (q * prm.elem_bits);
+            word |= bits << (q * ELEM_BITS);
             indices[2u * f] = idx;
             indices[2u * f + 1u] = 0u;
         }

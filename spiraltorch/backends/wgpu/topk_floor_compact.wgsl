@@ -40,10 +40,10 @@ fn sample_floor(lid: u32, s: Segment) -> u32 {
     let u1 = sample_unit(s, lid + WG, every, sampled);
     let u2 = sample_unit(s, lid + 2u * WG, every, sampled);
     let u3 = sample_unit(s, lid + 3u * WG, every, sampled);
-    let keys = sampled * (128u / prm.elem_bits);
+    let keys = sampled * (128u / ELEM_BITS);
     let aim = u32(sqrt(f32(prm.k) * f32(prm.out_slots)));
     var state = vec4<u32>(0u, 0u, max((aim * keys + s.n - 1u) / s.n, 1u), 0u);
-    var shift = prm.key_bits;
+    var shift = KEY_BITS;
     while shift > 0u {
         let bits = min(DIGIT_BITS, shift);
         let bins = 1u << bits;

@@ -3,36 +3,44 @@
 // Elements are read as raw bits (16-bit floats two to a u32 word), so no shader-f16 is needed.
 // Floats: every NaN maps to the top key, -0.0 to +0.0's key, negatives are bit-flipped; signed
 // ints flip the sign bit; unsigned ints are their own key. largest=false flips every key bit,
-// so ascending order with NaN last follows from the same "larger key first" rule. The format
-// travels in the uniform block (uniform branches), so one pipeline serves every dtype.
+// so ascending order with NaN last follows from the same "larger key first" rule. The element
+// format is fixed per pipeline (the host sets these three), so the driver compiles the reading
+// and keying of one dtype only: branches on the format fold away, and the code and registers of
+// the other formats' paths are gone (H100, Vulkan, 4096 x 32000 float32: k=32 0.429 -> 0.359 ms,
+// k=1024 0.938 -> 0.790, against the format in the uniform block). `largest` stays in the
+// uniform block: fixing it too gained 1 to 3% for twice the pipelines.
+
+override ELEM_BITS: u32;  // stored bits per element: 32 or 16 (two to a u32 word)
+override KEY_BITS: u32;   // significant bits of a key: 32, 16 or 8
+override KEY_KIND: u32;   // 0 float, 1 signed int, 2 unsigned int
 
 fn key_mask() -> u32 {
-    return 0xffffffffu >> (32u - prm.key_bits);
+    return 0xffffffffu >> (32u - KEY_BITS);
 }
 
 // The stored bits of the element at linear element position `lin`.
 fn read_bits(lin: u32) -> u32 {
-    if prm.elem_bits == 32u {
+    if ELEM_BITS == 32u {
         return src[lin];
     }
-    let per = 32u / prm.elem_bits;
+    let per = 32u / ELEM_BITS;
     let word = src[lin / per];
-    return (word >> ((lin % per) * prm.elem_bits)) & (0xffffffffu >> (32u - prm.elem_bits));
+    return (word >> ((lin % per) * ELEM_BITS)) & (0xffffffffu >> (32u - ELEM_BITS));
 }
 
 // Keys of four raw elements at once (vector operations: one pass of selects for four keys).
 fn keys4(raw: vec4<u32>) -> vec4<u32> {
     let mask = vec4<u32>(key_mask());
     let bits = raw & mask;
-    let sign = vec4<u32>(1u << (prm.key_bits - 1u));
+    let sign = vec4<u32>(1u << (KEY_BITS - 1u));
     var key = bits;
-    if prm.kind == 0u {
-        let inf = vec4<u32>(select(0x7c00u, 0x7f800000u, prm.key_bits == 32u));
+    if KEY_KIND == 0u {
+        let inf = vec4<u32>(select(0x7c00u, 0x7f800000u, KEY_BITS == 32u));
         let mag = bits & (sign - 1u);
         key = select(bits | sign, ~bits & mask, (bits & sign) != vec4<u32>(0u));
         key = select(key, sign, mag == vec4<u32>(0u));
         key = select(key, mask, mag > inf);
-    } else if prm.kind == 1u {
+    } else if KEY_KIND == 1u {
         key = bits ^ sign;
     }
     if prm.largest == 0u {
@@ -45,18 +53,18 @@ fn keys4(raw: vec4<u32>) -> vec4<u32> {
 // key of every NaN (payloads differ) and of both zeros (signs differ); those read the input.
 fn bits_of_key(key: u32) -> u32 {
     let mask = key_mask();
-    let sign = 1u << (prm.key_bits - 1u);
+    let sign = 1u << (KEY_BITS - 1u);
     var k = key;
     if prm.largest == 0u {
         k = k ^ mask;
     }
-    if prm.kind == 0u {
+    if KEY_KIND == 0u {
         if k == sign || k == mask {
             return NONE;
         }
         return select(~k & mask, k ^ sign, (k & sign) != 0u);
     }
-    if prm.kind == 1u {
+    if KEY_KIND == 1u {
         return k ^ sign;
     }
     return k;

@@ -93,7 +93,7 @@ fn sort_block(lid: u32, block: u32, n: u32, base: u32) {
     }
     // one choice for the whole workgroup: subgroup operations stay in uniform control flow
     let narrow = workgroupUniformLoad(&rs_lanes) <= NARROW_LANES;
-    for (var shift = 0u; shift < prm.key_bits; shift += 4u) {
+    for (var shift = 0u; shift < KEY_BITS; shift += 4u) {
         let a = s_slot[4u * me];
         let b = s_slot[4u * me + 1u];
         let c = s_slot[4u * me + 2u];

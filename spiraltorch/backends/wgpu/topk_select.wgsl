@@ -304,7 +304,7 @@ fn workgroup_main(lid: u32, group: u32) {
     }
 
     var state = first_state();
-    var shift = prm.key_bits;
+    var shift = KEY_BITS;
     // Short segments take 8-bit digits: clearing and scanning 2048 buckets would cost more
     // than the extra pass over the data.
     let digit = select(8u, DIGIT_BITS, s.n >= 4096u);

@@ -39,7 +39,7 @@ struct Quad {
 fn input_keys(base: u32, col: u32) -> vec4<u32> {
     let lin = base + col;
     if prm.col_stride == 1u && col + 4u <= prm.cols && lin % 4u == 0u {
-        if prm.elem_bits == 32u {
+        if ELEM_BITS == 32u {
             return keys4(src4[lin / 4u]);
         }
         let k = keys_f16_pairs(vec4<u32>(src[lin / 2u], src[lin / 2u + 1u], 0u, 0u));
@@ -139,7 +139,7 @@ fn workgroup_main(lid: u32, row: u32) {
 
     // A row no longer than k is taken whole: prefix 0 under mask 0 matches every key.
     var state = first_state();
-    var shift = prm.key_bits;
+    var shift = KEY_BITS;
     while select(prm.cols, prm.in_slots, PAIRS) > state.z {
         shift -= HELD_DIGIT_BITS;
         clear_hist(lid, HELD_BINS);

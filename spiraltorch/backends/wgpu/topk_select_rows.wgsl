@@ -81,7 +81,7 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
     var prefix = 0u;
     var mask = 0u;
     var need = prm.k;
-    var shift = prm.key_bits;
+    var shift = KEY_BITS;
     let held = single_units(s) == 0u && word_units(s) <= 2u * lanes;
     var first = Unit(vec4<u32>(0u), vec4<u32>(0u), 0u, 0u);  // n = 0: no elements
     var second = first;

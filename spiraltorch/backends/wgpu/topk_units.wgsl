@@ -31,9 +31,9 @@ struct Segment {
 
 fn segment_of(row: u32, start: u32, n: u32) -> Segment {
     var s = Segment(row, start, n, prm.offset + row * prm.row_stride, 0u, 0u, n, n,
-                    select(MODE_WORD32, MODE_WORD16, prm.elem_bits == 16u));
+                    select(MODE_WORD32, MODE_WORD16, ELEM_BITS == 16u));
     if !PAIRS && prm.col_stride == 1u {
-        let per = 128u / prm.elem_bits;
+        let per = 128u / ELEM_BITS;
         let lin0 = s.base + start;
         let w0 = (lin0 + per - 1u) / per;
         let w1 = min((lin0 + n) / per, arrayLength(&src4));
@@ -87,7 +87,7 @@ fn quad_live(n: u32, q: u32) -> u32 {
 
 // Column of the first element of word unit u.
 fn word_col(s: Segment, u: u32) -> u32 {
-    return (s.w0 + u) * (128u / prm.elem_bits) - s.base;
+    return (s.w0 + u) * (128u / ELEM_BITS) - s.base;
 }
 
 fn load_unit(s: Segment, mode: u32, u: u32) -> Unit {

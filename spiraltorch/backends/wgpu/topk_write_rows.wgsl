@@ -5,7 +5,7 @@
 // declares `src` (for read_bits), `values`, `indices` and `WG`.
 
 fn write_rows(lid: u32, first_row: u32, held: u32, n: u32) {
-    let per = 32u / prm.elem_bits;
+    let per = 32u / ELEM_BITS;
     let outputs = held * prm.k;
     for (var w = lid; w < (outputs + per - 1u) / per; w += WG) {
         var word = 0u;
@@ -17,7 +17,7 @@ fn write_rows(lid: u32, first_row: u32, held: u32, n: u32) {
             if bits == NONE {
                 bits = read_bits(prm.offset + row * prm.row_stride + pair.y * prm.col_stride);
             }
-            word |= bits << (q * prm.elem_bits);
+            word |= bits << (q * ELEM_BITS);
             indices[2u * (row * prm.k + f % prm.k)] = pair.y;
             indices[2u * (row * prm.k + f % prm.k) + 1u] = 0u;
         }
