@@ -42,18 +42,20 @@ fn step_in_registers(f: Four, p: u32, turn: u32, dist: u32) -> Four {
     return Four(a.first, a.second, b.first, b.second);
 }
 
-// A step at distance dist (a multiple of 4) for the slot v at position pos, its partner held by
-// another invocation: `other`.
-fn step_with(v: Slot, other: Slot, pos: u32, turn: u32, dist: u32) -> Slot {
-    return pick(v, other, ((pos & dist) == 0u) == ((pos & turn) == 0u));
+// Whether the four slots from position p (a multiple of 4) keep the better of their partners at
+// distance dist (a multiple of 4) in a step whose direction bit is `turn` (0, or the stage, above
+// dist): p + 1, p + 2 and p + 3 share every bit from 4 up, so one answer serves all four.
+fn keeps_best(p: u32, turn: u32, dist: u32) -> bool {
+    return ((p & dist) == 0u) == ((p & turn) == 0u);
 }
 
 fn step_by_shuffle(f: Four, p: u32, turn: u32, dist: u32) -> Four {
     let lanes = dist / 4u;
-    return Four(step_with(f.s0, subgroupShuffleXor(f.s0, lanes), p, turn, dist),
-                step_with(f.s1, subgroupShuffleXor(f.s1, lanes), p + 1u, turn, dist),
-                step_with(f.s2, subgroupShuffleXor(f.s2, lanes), p + 2u, turn, dist),
-                step_with(f.s3, subgroupShuffleXor(f.s3, lanes), p + 3u, turn, dist));
+    let best = keeps_best(p, turn, dist);
+    return Four(pick(f.s0, subgroupShuffleXor(f.s0, lanes), best),
+                pick(f.s1, subgroupShuffleXor(f.s1, lanes), best),
+                pick(f.s2, subgroupShuffleXor(f.s2, lanes), best),
+                pick(f.s3, subgroupShuffleXor(f.s3, lanes), best));
 }
 
 fn sort_registers(lid: u32, block: u32, n: u32) {
@@ -92,10 +94,10 @@ fn sort_registers(lid: u32, block: u32, n: u32) {
                 workgroupBarrier();
                 if live {
                     let o = lid ^ (dist / 4u);
-                    f = Four(step_with(f.s0, s_slot[o], p, turn, dist),
-                             step_with(f.s1, s_slot[q + o], p + 1u, turn, dist),
-                             step_with(f.s2, s_slot[2u * q + o], p + 2u, turn, dist),
-                             step_with(f.s3, s_slot[3u * q + o], p + 3u, turn, dist));
+                    let best = keeps_best(p, turn, dist);
+                    f = Four(pick(f.s0, s_slot[o], best), pick(f.s1, s_slot[q + o], best),
+                             pick(f.s2, s_slot[2u * q + o], best),
+                             pick(f.s3, s_slot[3u * q + o], best));
                 }
                 workgroupBarrier();
             }
