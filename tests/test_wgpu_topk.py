@@ -592,8 +592,9 @@ def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
 def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
     fc = fallback_field("fc")
     assert fc(4096, 32000, 1024) == 1 and fc(256, 32768, 256) == 1
-    assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 0
-    assert fc(4096, 32000, 64, "float16") == 0 and fc(16384, 4096, 1024) == 0
+    assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 1
+    assert fc(4096, 32000, 64, "float16") == 0 and fc(4096, 32000, 64) == 0
+    assert fc(16384, 4096, 1024) == 0
 
 
 def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
