@@ -8,6 +8,7 @@ override HIST_BINS: u32 = 2048u;
 var<workgroup> hist: array<atomic<u32>, HIST_BINS>;
 var<workgroup> scan_buf: array<u32, 256>;
 var<workgroup> w_state: vec4<u32>;  // prefix, mask, need, done
+var<workgroup> w_bucket: u32;  // keys in the bucket the last narrow picked
 
 // Inclusive Hillis-Steele scan over the workgroup: (exclusive prefix of v, total).
 fn scan_workgroup(v: u32, lid: u32) -> vec2<u32> {
@@ -66,6 +67,12 @@ fn narrow(lid: u32, state: vec4<u32>, shift: u32, bins: u32) -> vec4<u32> {
     return workgroupUniformLoad(&w_state);
 }
 
+// The keys counted in the bucket the last `narrow` picked (where it picked one), the same in every
+// invocation.
+fn picked_bucket_keys() -> u32 {
+    return workgroupUniformLoad(&w_bucket);
+}
+
 // Finds the bucket of this digit that holds the need-th key (counting from the top) and
 // publishes the narrowed prefix in w_state. Each invocation sums a run of buckets, a scan over
 // the runs finds the one run that crosses `need`, and its owner walks it.
@@ -91,6 +98,7 @@ fn pick_bucket(lid: u32, prefix: u32, mask: u32, need: u32, shift: u32, bins: u3
                 let done = h == need - cum || shift == 0u;
                 w_state = vec4<u32>(prefix | (b << shift), mask | ((bins - 1u) << shift),
                                     need - cum, select(0u, 1u, done));
+                w_bucket = h;
                 break;
             }
             cum += h;

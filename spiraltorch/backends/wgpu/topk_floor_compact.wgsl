@@ -22,13 +22,13 @@ const SAMPLE_UNITS: u32 = 4u;  // sampled units an invocation holds
 @group(0) @binding(3) var<storage, read_write> left: array<u32>;  // per row: 1 = select it later
 @group(0) @binding(4) var<uniform> prm: Params;
 
-// The floor, estimated from a sample of the row: runs of SAMPLE_RUN word units (128 bytes)
-// spread evenly over it, at most SAMPLE_UNITS units an invocation and half the row, held in
-// registers. The floor is the key that ranks ceil(aim * sampled / n) in the sample, with the aim
-// the geometric mean of k and out_slots, so that about that many keys of the row reach it. It is
-// only an estimate: the compaction checks that at least k and at most out_slots keys reach it. 0
-// (which passes over nothing) for rows too short to sample, or without word units (strided
-// rows).
+// The floor, estimated from a sample of the row: runs of SAMPLE_RUN word units (128 bytes) spread
+// evenly over it, at most SAMPLE_UNITS units an invocation and half the row, held in registers. The
+// floor is the key that ranks ceil(aim * sampled / n) in the sample (or the lowest key of a bucket
+// that holds it, where few_in_bucket), with the aim the geometric mean of k and out_slots, so that
+// about that many keys of the row reach it. It is only an estimate: the compaction checks that at
+// least k and at most out_slots keys reach it. 0 (which passes over nothing) for rows too short to
+// sample, or without word units (strided rows).
 fn sample_floor(lid: u32, s: Segment) -> u32 {
     let runs = word_units(s) / SAMPLE_RUN;
     if runs < 2u {
@@ -54,11 +54,21 @@ fn sample_floor(lid: u32, s: Segment) -> u32 {
         count_unit(u2, state.x, state.y, shift, bins);
         count_unit(u3, state.x, state.y, shift, bins);
         state = narrow(lid, state, shift, bins);
-        if state.w != 0u {
+        let in_bucket = picked_bucket_keys();
+        if state.w != 0u || few_in_bucket(in_bucket, keys, s.n, aim) {
             break;
         }
     }
     return state.x;
+}
+
+// Whether the row's keys in a bucket holding `in_sample` of the sample's keys are likely few enough
+// to take the whole bucket: a quarter of the slots beyond the aim (aim <= out_slots, as k <=
+// out_slots). The floor is then the bucket's lowest key, and the digits below it are not counted
+// (one pass of the sample less on float rows, whose buckets after two digits, or one for 16-bit
+// keys, are narrow).
+fn few_in_bucket(in_sample: u32, keys: u32, n: u32, aim: u32) -> bool {
+    return f32(in_sample) * f32(n) <= f32(keys) * f32(prm.out_slots - aim) / 4.0;
 }
 
 // Sampled unit t of sample_floor (runs 0, every, 2 every, ... of SAMPLE_RUN units), or none.
