@@ -414,7 +414,7 @@ class TopkLaunch:
         return buf
 
     def _add(self, name, files, constants, buffers, groups, params):
-        if "topk_keys.wgsl" in files:
+        if "topk_keys.wgsl" in files:  # declares the format's overrides (others must not get them)
             constants = dict(constants, **self.key_format)
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
