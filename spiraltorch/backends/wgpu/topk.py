@@ -33,7 +33,8 @@ far, ending in the top k already in rank order; a floor found before the read
 (``topk_floor.wgsl``) keeps most elements out of the buffer from the start. It pays off on long
 segments, and for small k on short ones too, sooner for 4-byte elements (FILTER_WINS); the backend
 field ``fq`` forces it on (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its
-candidates use ``filter`` too.
+candidates use ``filter`` too, but for the last one of a sorted call where ``select_held`` takes it
+(as after radix select chunks).
 
 On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
@@ -456,15 +457,21 @@ class TopkLaunch:
 
     def _merges_held(self, in_slots: int) -> bool:
         """Whether the last merge of a two-pass selection and the sort run as one
-        ``select_held`` over the candidates (fewer dispatches, no pairs written between)."""
-        return (self.sorted and not self.plan.filtered
-                and held_fits(in_slots, self.plan.slots, self.k, self.elem_bits))
+        ``select_held`` over the candidates (fewer dispatches, no pairs written between; also
+        after ``filter`` chunks, where the filter's own last merge is one workgroup a row
+        working through its buffer)."""
+        return self.sorted and held_fits(in_slots, self._held_slots(), self.k, self.elem_bits)
+
+    def _held_slots(self) -> int:
+        """Sort slots of a row in ``select_held``: k, or k rounded up to a power of two when
+        sorted."""
+        return _next_pow2(self.k) if self.sorted else self.k
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
         ``in_slots`` candidates a row), in one dispatch, a workgroup per row
         (topk_select_held.wgsl)."""
-        n = self.plan.slots
+        n = self._held_slots()
         packed = self._packs(n)
         held = in_slots if cand is not None else self.cols
         wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / 4)),
