@@ -252,13 +252,13 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
                and int(choice.get("rw", 0)) == 1)
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, _next_pow2(k) if sorted else k, k, elem_bits))
+            and held_fits(cols, held_slots(k, sorted), k, elem_bits))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k)
     if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
             or candidates >= cols
-            or not held_fits(candidates, _next_pow2(k) if sorted else k, k, elem_bits)):
+            or not held_fits(candidates, held_slots(k, sorted), k, elem_bits)):
         candidates = 0
     filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
                 and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len, k, elem_bits))
@@ -276,6 +276,11 @@ def floor_candidates(k: int) -> int:
     """Candidate slots a row of the ``fc`` path keeps: four times k rounded up to a power of two,
     within FLOOR_CANDIDATES."""
     return min(max(4 * _next_pow2(k), FLOOR_CANDIDATES[0]), FLOOR_CANDIDATES[1])
+
+
+def held_slots(k: int, sorted: bool) -> int:
+    """Sort slots of a row in ``select_held``: k, rounded up to a power of two when sorted."""
+    return _next_pow2(k) if sorted else k
 
 
 def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
@@ -460,18 +465,14 @@ class TopkLaunch:
         ``select_held`` over the candidates (fewer dispatches, no pairs written between; also
         after ``filter`` chunks, where the filter's own last merge is one workgroup a row
         working through its buffer)."""
-        return self.sorted and held_fits(in_slots, self._held_slots(), self.k, self.elem_bits)
-
-    def _held_slots(self) -> int:
-        """Sort slots of a row in ``select_held``: k, or k rounded up to a power of two when
-        sorted."""
-        return _next_pow2(self.k) if self.sorted else self.k
+        return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k,
+                                         self.elem_bits)
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
         ``in_slots`` candidates a row), in one dispatch, a workgroup per row
         (topk_select_held.wgsl)."""
-        n = self._held_slots()
+        n = held_slots(self.k, sorted)
         packed = self._packs(n)
         held = in_slots if cand is not None else self.cols
         wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / 4)),
