@@ -30,7 +30,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
 For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order; a floor found before the read
-(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. It pays off on long
+(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. Over whole rows whose
+k values fill whole u32 words it also writes the output (no ``emit``). It pays off on long
 segments, and for small k on short ones too, sooner for 4-byte elements (FILTER_WINS); the backend
 field ``fq`` forces it on (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its
 candidates use ``filter`` too, but for the last one of a sorted call where ``select_held`` takes it
@@ -98,6 +99,7 @@ REGISTER_SORT_WG_MIN = 64
 RADIX_NARROW_LANES = 63
 EMIT_WG = 256
 FILTER_KL_MAX = 4
+FILTER_SLOTS = 1024  # the filter's buffer of (key, index) pairs: 8 KiB
 SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
@@ -161,6 +163,7 @@ _FLOOR_COMPACT_FILES = {
 }
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
+                 "topk_slots_pairs.wgsl", "topk_bitonic.wgsl", "topk_write_rows.wgsl",
                  "topk_filter.wgsl")
 _CHUNK_FLOOR_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                       "topk_chunk_floor.wgsl")
@@ -379,8 +382,12 @@ class TopkLaunch:
                       [x.buffer, x.buffer, pairs, None], math.ceil(rows / SELECT_ROWS_PER_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         else:
+            # the filter writes the output itself where a workgroup's row fills whole words
+            emits = plan.filtered and k * elem_bits % 32 == 0
             self._pass(x.buffer, pairs, False, rows,
-                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
+                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots), emit=emits)
+            if emits:
+                return
         if sorted and k > 1 and not plan.ranked:
             if self._sort_rows(x, pairs, geometry):
                 return
@@ -425,14 +432,18 @@ class TopkLaunch:
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
 
-    def _pass(self, src, dst, pairs: bool, groups: int, params, left=None) -> None:
+    def _pass(self, src, dst, pairs: bool, groups: int, params, left=None,
+              emit: bool = False) -> None:
         """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
         candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst`` (with a
-        ``left`` flag buffer, only of the rows flagged, by ``select``)."""
+        ``left`` flag buffer, only of the rows flagged, by ``select``), or with ``emit``
+        (``filter`` over whole rows of the input) to the call's values and indices."""
         plan = self.plan
         if plan.filtered:
-            consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs)}
-            self._add("topk filter", _FILTER_FILES, consts, [src, src, dst], groups, params)
+            consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs),
+                      "EMIT": int(emit), "SLOTS": FILTER_SLOTS}
+            self._add("topk filter", _FILTER_FILES, consts,
+                      [src, src, dst, self.values.buffer, self.indices.buffer], groups, params)
         else:
             # k = 1 takes no scan: the subgroup entry's layout check would be its only cost
             # (H100: 4096 x 32000 float16, k=1 0.276 -> 0.247 ms on the portable entry point)

@@ -7,52 +7,36 @@
 // units are read again; each invocation remembers which of its elements are still pending).
 // Pairs compare by the total (key, index) order, so the buffer always holds the top k of
 // everything read and the result is exact. The output is the top k in rank order (best first),
-// so no later sort is needed; unused slots are padded with (0, NONE).
+// so no later sort is needed; unused slots are padded with (0, NONE). With EMIT the workgroup
+// writes its row's output instead (topk_write_rows.wgsl): only where each segment is a whole
+// row of the input and k values fill whole u32 words.
 // Before the first sweep a floor (topk_floor.wgsl) keeps out the elements that cannot be in the
 // top k; without it the first sweep would push every element through the buffer (one atomic
 // each, and a sort of the full buffer), with it only a few enter. The threshold then raises it.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
-// Workgroup memory: 8 KiB of buffer and a few words, within the 16 KiB default.
+// The buffer is `s_slot` of topk_slots_pairs.wgsl, SLOTS = 1024 pairs: 8 KiB and a few words of
+// workgroup memory, within the 16 KiB default. Its sort is `sort_block` (topk_bitonic.wgsl).
 
 override WG: u32 = 256u;
 override KL: u32 = 1u;       // units per invocation per sweep (at most KL_MAX)
 override PAIRS: bool = false;
+override EMIT: bool = false;
 
-const CAP: u32 = 1024u;
 const KL_MAX: u32 = 4u;      // KL_MAX * UNIT_MAX pending bits fit one u32
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
+@group(0) @binding(3) var<storage, read_write> values: array<u32>;
+@group(0) @binding(4) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(5) var<uniform> prm: Params;
 
-var<workgroup> c_pair: array<vec2<u32>, CAP>;  // (key, index): one 8-byte access
-var<workgroup> c_count: atomic<u32>;  // counts every attempt: above CAP means some found no room
+var<workgroup> c_count: atomic<u32>;  // counts every attempt: above SLOTS means some found no room
 var<workgroup> w_count: u32;
 var<private> have_thr: bool;
 var<private> thr: vec2<u32>;
 
-// Bitonic sort of the first `m` (a power of two) buffer slots, best first. Distances are powers
-// of two, so slot arithmetic is masks and shifts.
-fn sort_buffer(lid: u32, m: u32) {
-    for (var stage = 2u; stage <= m; stage *= 2u) {
-        for (var dist = stage / 2u; dist > 0u; dist /= 2u) {
-            for (var t = lid; t < m / 2u; t += WG) {
-                let lo = ((t & ~(dist - 1u)) << 1u) | (t & (dist - 1u));
-                let hi = lo + dist;
-                let a = c_pair[lo];
-                let b = c_pair[hi];
-                if ranks_before(b, a) == ((lo & stage) == 0u) {
-                    c_pair[lo] = b;
-                    c_pair[hi] = a;
-                }
-            }
-            workgroupBarrier();
-        }
-    }
-}
-
-// Sorts the `count` (<= CAP) buffered pairs, keeps the best k and sets the threshold once k are
+// Sorts the `count` (<= SLOTS) buffered pairs, keeps the best k and sets the threshold once k are
 // kept; returns how many are kept.
 fn shrink(lid: u32, count: u32) -> u32 {
     var m = 1u;
@@ -60,10 +44,10 @@ fn shrink(lid: u32, count: u32) -> u32 {
         m *= 2u;
     }
     for (var i = count + lid; i < m; i += WG) {
-        c_pair[i] = vec2<u32>(0u, NONE);
+        s_slot[i] = vec2<u32>(0u, NONE);
     }
     workgroupBarrier();
-    sort_buffer(lid, m);
+    sort_block(lid, m, m, 0u);
     let kept = min(count, prm.k);
     if lid == 0u {
         atomicStore(&c_count, kept);
@@ -71,7 +55,7 @@ fn shrink(lid: u32, count: u32) -> u32 {
     workgroupBarrier();
     if kept == prm.k {
         have_thr = true;
-        thr = c_pair[kept - 1u];
+        thr = s_slot[kept - 1u];
         floor_key = thr.x;
     }
     workgroupBarrier();
@@ -85,8 +69,8 @@ fn beats(e: vec2<u32>) -> bool {
 // Buffers `e`; false when the buffer is full.
 fn store(e: vec2<u32>) -> bool {
     let at = atomicAdd(&c_count, 1u);
-    if at < CAP {
-        c_pair[at] = e;
+    if at < SLOTS {
+        s_slot[at] = e;
         return true;
     }
     return false;
@@ -142,8 +126,8 @@ fn filter_units(lid: u32, s: Segment, mode: u32, units: u32) {
             }
         }
         var count = settle(lid);
-        while count > CAP {
-            shrink(lid, CAP);
+        while count > SLOTS {
+            shrink(lid, SLOTS);
             for (var j = 0u; j < KL; j++) {
                 let bit0 = 1u << (j * UNIT_MAX);
                 let mine = pending & (bit0 * 0xffu);
@@ -176,10 +160,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     filter_units(lid, s, s.word_mode, word_units(s));
     filter_units(lid, s, single_mode(), single_units(s));
     let count = shrink(lid, settle(lid));
+    if EMIT {
+        write_rows(lid, group, 1u, SLOTS);
+        return;
+    }
     for (var q = lid; q < prm.out_slots; q += WG) {
         var pair = vec2<u32>(0u, NONE);
         if q < count {
-            pair = c_pair[q];
+            pair = s_slot[q];
         }
         dst[2u * (out_base + q)] = pair.x;
         dst[2u * (out_base + q) + 1u] = pair.y;
