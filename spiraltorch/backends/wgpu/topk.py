@@ -41,7 +41,8 @@ On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``sel
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
 2-bit digits counted by subgroup sums and no workgroup memory (many short rows).
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
-one invocation per row keeps the best k in registers, in rank order (many short rows, small k).
+one invocation per row keeps the best k in registers, in rank order (many short rows, small k),
+and writes the output itself where k values fill whole u32 words.
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
 them from the input, sorts them in workgroup memory and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
@@ -370,9 +371,15 @@ class TopkLaunch:
                 return
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.rowwise:
-            self._add("topk rowwise", _ROWWISE_FILES, {"WG": ROWWISE_WG, "K": k},
-                      [x.buffer, x.buffer, pairs], math.ceil(rows / ROWWISE_WG),
+            # each invocation writes its row's output where no two rows share a word of values
+            emits = k * elem_bits % 32 == 0
+            self._add("topk rowwise", _ROWWISE_FILES,
+                      {"WG": ROWWISE_WG, "K": k, "EMIT": int(emits)},
+                      [x.buffer, x.buffer, pairs, self.values.buffer, self.indices.buffer],
+                      math.ceil(rows / ROWWISE_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
+            if emits:
+                return
         elif plan.two_pass:
             self._pass(cand, pairs, True, rows,
                        dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))

@@ -27,10 +27,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             let row = f / prm.k;
             let at = 2u * (row * prm.out_slots + f % prm.k);
             let idx = pairs[at + 1u];
-            var bits = bits_of_key(pairs[at]);
-            if bits == NONE {
-                bits = read_bits(prm.offset + row * prm.row_stride + idx * prm.col_stride);
-            }
+            let bits = element_bits(pairs[at], prm.offset + row * prm.row_stride, idx);
             word |= bits << (q * ELEM_BITS);
             indices[2u * f] = idx;
             indices[2u * f + 1u] = 0u;

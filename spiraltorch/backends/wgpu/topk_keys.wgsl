@@ -28,6 +28,17 @@ fn read_bits(lin: u32) -> u32 {
     return (word >> ((lin % per) * ELEM_BITS)) & (0xffffffffu >> (32u - ELEM_BITS));
 }
 
+// The stored bits of the element of key `key` at column `col` of the row whose column 0 is at
+// element `base`: from the key, or read from the input where the key does not give them (NaN
+// payloads, the sign of zero).
+fn element_bits(key: u32, base: u32, col: u32) -> u32 {
+    let bits = bits_of_key(key);
+    if bits != NONE {
+        return bits;
+    }
+    return read_bits(base + col * prm.col_stride);
+}
+
 // Keys of four raw elements at once (vector operations: one pass of selects for four keys).
 fn keys4(raw: vec4<u32>) -> vec4<u32> {
     let mask = vec4<u32>(key_mask());

@@ -5,17 +5,21 @@
 // K-th kept pair, by one pass of compare-and-swap down the list. Pairs compare by the total
 // (key, index) order, so the result is exact, and it comes out in rank order: no sort follows.
 // Every loop over the list has the constant bound K, so the list needs no indexed memory once
-// the compiler unrolls it.
+// the compiler unrolls it. With EMIT each invocation writes its row's output (values and int64
+// indices) instead of pairs: only where k values fill whole u32 words, so no two rows share one.
 
 override WG: u32 = 64u;
 override K: u32 = 8u;         // k, at most K_MAX
 const K_MAX: u32 = 32u;
 override PAIRS: bool = false;  // topk_units.wgsl reads raw rows only here
+override EMIT: bool = false;
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
+@group(0) @binding(3) var<storage, read_write> values: array<u32>;
+@group(0) @binding(4) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(5) var<uniform> prm: Params;
 
 var<private> best: array<vec2<u32>, K_MAX>;
 
@@ -51,6 +55,21 @@ fn insert_units(s: Segment, mode: u32, units: u32) {
     }
 }
 
+// The kept list as the row's values (K * ELEM_BITS / 32 whole words) and int64 indices (lo, 0).
+fn write_best(s: Segment) {
+    let per = 32u / ELEM_BITS;
+    for (var w = 0u; w < K / per; w++) {
+        var word = 0u;
+        for (var q = 0u; q < per; q++) {
+            let pair = best[w * per + q];
+            word |= element_bits(pair.x, s.base, pair.y) << (q * ELEM_BITS);
+            indices[2u * (s.row * K + w * per + q)] = pair.y;
+            indices[2u * (s.row * K + w * per + q) + 1u] = 0u;
+        }
+        values[s.row * K / per + w] = word;
+    }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -64,6 +83,10 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let s = segment_of(row, 0u, prm.cols);
     insert_units(s, s.word_mode, word_units(s));
     insert_units(s, single_mode(), single_units(s));
+    if EMIT {
+        write_best(s);
+        return;
+    }
     for (var i = 0u; i < K; i++) {
         dst[2u * (row * prm.out_slots + i)] = best[i].x;
         dst[2u * (row * prm.out_slots + i) + 1u] = best[i].y;

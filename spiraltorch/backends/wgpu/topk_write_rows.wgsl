@@ -13,10 +13,7 @@ fn write_rows(lid: u32, first_row: u32, held: u32, n: u32) {
             let f = w * per + q;  // output number within this workgroup's rows
             let row = first_row + f / prm.k;
             let pair = pair_of(s_slot[(f / prm.k) * n + f % prm.k]);
-            var bits = bits_of_key(pair.x);
-            if bits == NONE {
-                bits = read_bits(prm.offset + row * prm.row_stride + pair.y * prm.col_stride);
-            }
+            let bits = element_bits(pair.x, prm.offset + row * prm.row_stride, pair.y);
             word |= bits << (q * ELEM_BITS);
             indices[2u * (row * prm.k + f % prm.k)] = pair.y;
             indices[2u * (row * prm.k + f % prm.k) + 1u] = 0u;
