@@ -105,6 +105,9 @@ SELECT_KL_MAX = 8
 FILTER_K_MAX = 128
 ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
 ROWWISE_WG = 64
+# Rowwise writes its own output up to this k (the fallback takes it up to 8): for larger K the
+# unrolled output loop took lavapipe about six times as long to compile.
+ROWWISE_EMIT_K_MAX = 8
 SELECT_ROWS_WG = 128
 SELECT_ROWS_PER_WG = 4  # rows a workgroup of ``select_rows`` takes (one per subgroup of 32)
 SELECT_ROWS_COLS_MAX = 8192  # its digit counts are 16-bit
@@ -372,7 +375,7 @@ class TopkLaunch:
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.rowwise:
             # each invocation writes its row's output where no two rows share a word of values
-            emits = k * elem_bits % 32 == 0
+            emits = k * elem_bits % 32 == 0 and k <= ROWWISE_EMIT_K_MAX
             self._add("topk rowwise", _ROWWISE_FILES,
                       {"WG": ROWWISE_WG, "K": k, "EMIT": int(emits)},
                       [x.buffer, x.buffer, pairs, self.values.buffer, self.indices.buffer],

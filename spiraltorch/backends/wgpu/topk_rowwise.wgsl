@@ -58,15 +58,16 @@ fn insert_units(s: Segment, mode: u32, units: u32) {
 // The kept list as the row's values (K * ELEM_BITS / 32 whole words) and int64 indices (lo, 0).
 fn write_best(s: Segment) {
     let per = 32u / ELEM_BITS;
-    for (var w = 0u; w < K / per; w++) {
-        var word = 0u;
-        for (var q = 0u; q < per; q++) {
-            let pair = best[w * per + q];
-            word |= element_bits(pair.x, s.base, pair.y) << (q * ELEM_BITS);
-            indices[2u * (s.row * K + w * per + q)] = pair.y;
-            indices[2u * (s.row * K + w * per + q) + 1u] = 0u;
+    var word = 0u;
+    for (var i = 0u; i < K; i++) {
+        let pair = best[i];
+        word |= element_bits(pair.x, s.base, pair.y) << ((i % per) * ELEM_BITS);
+        indices[2u * (s.row * K + i)] = pair.y;
+        indices[2u * (s.row * K + i) + 1u] = 0u;
+        if i % per == per - 1u {
+            values[(s.row * K + i) / per] = word;
+            word = 0u;
         }
-        values[s.row * K / per + w] = word;
     }
 }
 
