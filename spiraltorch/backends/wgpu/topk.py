@@ -42,7 +42,7 @@ On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``sel
 2-bit digits counted by subgroup sums and no workgroup memory (many short rows).
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k),
-and writes the output itself where k values fill whole u32 words.
+and writes the output itself where k values fill whole u32 words (k <= ROWWISE_EMIT_K_MAX).
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
 them from the input, sorts them in workgroup memory and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
