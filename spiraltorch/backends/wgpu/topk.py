@@ -290,12 +290,19 @@ def held_slots(k: int, sorted: bool) -> int:
     return _next_pow2(k) if sorted else k
 
 
+def fills_words(values: int, elem_bits: int) -> bool:
+    """Whether ``values`` output values of ``elem_bits`` bits fill whole u32 words, so that the
+    rows holding them share no word of the values with other rows (and workgroups may write
+    them as whole words)."""
+    return values * elem_bits % 32 == 0
+
+
 def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
     """Whether ``select_held`` takes rows of ``columns`` keys (or candidates) and ``slots`` sort
     slots: one workgroup of at most 256 invocations holds them, and k values of ``elem_bits``
     fill whole u32 words (a workgroup per row writes whole words)."""
     return (2 <= k and columns <= HELD * 256 and slots <= HELD_SLOTS_MAX
-            and k * elem_bits % 32 == 0)
+            and fills_words(k, elem_bits))
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
@@ -375,7 +382,7 @@ class TopkLaunch:
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.rowwise:
             # each invocation writes its row's output where no two rows share a word of values
-            emits = k * elem_bits % 32 == 0 and k <= ROWWISE_EMIT_K_MAX
+            emits = fills_words(k, elem_bits) and k <= ROWWISE_EMIT_K_MAX
             self._add("topk rowwise", _ROWWISE_FILES,
                       {"WG": ROWWISE_WG, "K": k, "EMIT": int(emits)},
                       [x.buffer, x.buffer, pairs, self.values.buffer, self.indices.buffer],
@@ -393,7 +400,7 @@ class TopkLaunch:
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         else:
             # the filter writes the output itself where a workgroup's row fills whole words
-            emits = plan.filtered and k * elem_bits % 32 == 0
+            emits = plan.filtered and fills_words(k, elem_bits)
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots), emit=emits)
             if emits:
@@ -517,7 +524,7 @@ class TopkLaunch:
         n, rows = self.plan.slots, self.rows
         entry = ("topk_sort_slots_wg.wgsl", "topk_entry_wg.wgsl")
         register_block = self._register_block(n)
-        if self.plan.radix_sort and (self.k * self.elem_bits % 32 == 0 or rows == 1):
+        if self.plan.radix_sort and (fills_words(self.k, self.elem_bits) or rows == 1):
             # one row per workgroup, so no two workgroups share a word of the values
             slots, sort, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), n
             kind = " radix"
@@ -533,7 +540,7 @@ class TopkLaunch:
             block = self._block(rows, n, packed)
             if n > most:
                 return False
-            if (block // n) * self.k * self.elem_bits % 32 and rows * n > block:
+            if not fills_words(block // n * self.k, self.elem_bits) and rows * n > block:
                 if 2 * block > most:
                     return False
                 block *= 2
@@ -558,7 +565,7 @@ class TopkLaunch:
         if not (subgroups_enabled(self.ctx) and low <= n <= high):
             return 0
         block = max(min(_next_pow2(self.rows * n), high), n)
-        if (block // n) * self.k * self.elem_bits % 32 and self.rows * n > block:
+        if not fills_words(block // n * self.k, self.elem_bits) and self.rows * n > block:
             return 0
         return block
 
