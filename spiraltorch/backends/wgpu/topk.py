@@ -463,16 +463,19 @@ class TopkLaunch:
                       [src, src, dst, self.values.buffer, self.indices.buffer], groups, params)
         else:
             # k = 1 takes no scan: the subgroup entry's layout check would be its only cost
-            # (H100: 4096 x 32000 float16, k=1 0.276 -> 0.247 ms on the portable entry point)
+            # (H100: 4096 x 32000 float16, k=1 0.276 -> 0.247 ms on the portable entry point),
+            # nor a histogram, whose unused workgroup memory still costs time (16384 x 4096
+            # float32, k=1: 0.159 -> 0.125 ms with one bin).
             sg = plan.subgroups and self.k > 1
             kl = MERGE_KL if pairs else plan.kl
             floors = next(b for b in (left, self._floors, src) if b is not None)
             name = ("topk select" + (" subgroup" if sg else "")
                     + (" of rows left" if left is not None else ""))
-            self._add(name, _SELECT_FILES[sg],
-                      {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
-                       "ROWS_LEFT": int(left is not None)}, [src, src, dst, floors], groups,
-                      params)
+            consts = {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
+                      "ROWS_LEFT": int(left is not None), "BEST_ONLY": int(self.k == 1)}
+            if self.k == 1:
+                consts["HIST_BINS"] = 1
+            self._add(name, _SELECT_FILES[sg], consts, [src, src, dst, floors], groups, params)
 
     def _floor_candidates(self, x, sorted: bool, geometry) -> None:
         """The ``fc`` path: each row's keys at or above a floor estimated from a sample as

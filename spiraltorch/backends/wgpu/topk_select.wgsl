@@ -20,6 +20,7 @@ override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..2
 override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
 override ROWS_LEFT: bool = false;
+override BEST_ONLY: bool = false;  // k = 1: the maximum only (the host sets HIST_BINS = 1)
 
 const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 buckets
 
@@ -286,7 +287,7 @@ fn workgroup_main(lid: u32, group: u32) {
     }
     let s = segment_of_group(group);
     let out_base = group * prm.out_slots;
-    if prm.k == 1u {
+    if BEST_ONLY {
         select_best(lid, s, out_base);
         return;
     }
