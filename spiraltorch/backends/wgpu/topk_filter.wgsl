@@ -14,8 +14,8 @@
 // top k; without it the first sweep would push every element through the buffer (one atomic
 // each, and a sort of the full buffer), with it only a few enter. The threshold then raises it.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
-// The buffer is `s_slot` of topk_slots_pairs.wgsl, SLOTS = 1024 pairs: 8 KiB and a few words of
-// workgroup memory, within the 16 KiB default. Its sort is `sort_block` (topk_bitonic.wgsl).
+// The buffer is `s_slot` of topk_slots_pairs.wgsl, SLOTS = 512 pairs (set by the host): 4 KiB and
+// a few words of workgroup memory, within the 16 KiB default. Its sort is `sort_block` (topk_bitonic.wgsl).
 
 override WG: u32 = 256u;
 override KL: u32 = 1u;       // units per invocation per sweep (at most KL_MAX)
