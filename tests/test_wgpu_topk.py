@@ -585,8 +585,8 @@ def fallback_field(name):
 
 def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
     hk = fallback_field("hk")
-    assert hk(16384, 4096, 32) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
-    assert hk(16384, 4096, 16) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
+    assert hk(16384, 4096, 64) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
+    assert hk(16384, 4096, 32) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
 
 
 def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
