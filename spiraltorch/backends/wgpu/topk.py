@@ -10,7 +10,7 @@ Choice, bit for bit. A call runs these dispatches, in order:
    group is at most HELD * 256 candidates, that last merge and steps 2 and 3 are one
    ``select_held`` over the candidates). The selection is a radix select
    with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
-   maximum. For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
+   maximum, which over whole rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
    (``topk_chunk_floor.wgsl``); every selection of the call then passes over the keys below the
    row's lowest floor, and a segment with at most k keys above it is one compaction. ``kl`` is
    the number of units (16-byte words of a contiguous row, else single elements;
@@ -400,11 +400,13 @@ class TopkLaunch:
         elif plan.by_subgroup:
             self._add("topk select rows", _SELECT_ROWS_FILES,
                       {"WG": SELECT_ROWS_WG, "ROWS": SELECT_ROWS_PER_WG},
-                      [x.buffer, x.buffer, pairs, None], math.ceil(rows / SELECT_ROWS_PER_WG),
+                      [x.buffer, x.buffer, pairs, None, None, None],
+                      math.ceil(rows / SELECT_ROWS_PER_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         else:
-            # the filter writes the output itself where a workgroup's row fills whole words
-            emits = plan.filtered and fills_words(k, elem_bits)
+            # the filter writes the output itself where a workgroup's row fills whole words,
+            # the k = 1 maximum always
+            emits = (plan.filtered and fills_words(k, elem_bits)) or k == 1
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots), emit=emits)
             if emits:
@@ -458,7 +460,8 @@ class TopkLaunch:
         """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
         candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst`` (with a
         ``left`` flag buffer, only of the rows flagged, by ``select``), or with ``emit``
-        (``filter`` over whole rows of the input) to the call's values and indices."""
+        (``filter``, or ``select`` at k = 1, over whole rows of the input) to the call's values
+        and indices."""
         plan = self.plan
         if plan.filtered:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs),
@@ -476,10 +479,13 @@ class TopkLaunch:
             name = ("topk select" + (" subgroup" if sg else "")
                     + (" of rows left" if left is not None else ""))
             consts = {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
-                      "ROWS_LEFT": int(left is not None), "BEST_ONLY": int(self.k == 1)}
+                      "ROWS_LEFT": int(left is not None), "BEST_ONLY": int(self.k == 1),
+                      "EMIT": int(emit)}
             if self.k == 1:
                 consts["HIST_BINS"] = 1
-            self._add(name, _SELECT_FILES[sg], consts, [src, src, dst, floors], groups, params)
+            self._add(name, _SELECT_FILES[sg], consts,
+                      [src, src, dst, floors, self.values.buffer, self.indices.buffer], groups,
+                      params)
 
     def _floor_candidates(self, x, sorted: bool, geometry) -> None:
         """The ``fc`` path: each row's keys at or above a floor estimated from a sample as

@@ -12,7 +12,8 @@
 // radix select.
 // With ROWS_LEFT, `floors` holds a flag per row instead, and only the rows flagged (those
 // topk_floor_compact.wgsl could not take) are selected; the others are left as they are.
-// Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE).
+// Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE); with
+// EMIT (k = 1 over whole rows of the input), the row's value and int64 index instead.
 // Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
 // subgroup entry), within the 16 KiB default.
 
@@ -21,6 +22,7 @@ override KL: u32 = 1u;       // units per invocation per sweep
 override PAIRS: bool = false;
 override ROWS_LEFT: bool = false;
 override BEST_ONLY: bool = false;  // k = 1: the maximum only (the host sets HIST_BINS = 1)
+override EMIT: bool = false;
 
 const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 buckets
 
@@ -28,7 +30,10 @@ const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
 @group(0) @binding(3) var<storage, read> floors: array<u32>;  // chunk floors, or row flags
-@group(0) @binding(4) var<uniform> prm: Params;
+// 16-bit values of neighbouring rows share a word, which each row's workgroup sets by atomics
+@group(0) @binding(4) var<storage, read_write> values: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read_write> indices: array<u32>;
+@group(0) @binding(6) var<uniform> prm: Params;
 
 var<workgroup> best_key: array<u32, 256>;
 var<workgroup> best_idx: array<u32, 256>;
@@ -141,10 +146,30 @@ fn select_best(lid: u32, s: Segment, out_base: u32) {
         }
         workgroupBarrier();
     }
+    if EMIT {
+        if lid == 0u {
+            emit_best(s.row, best);
+        }
+        return;
+    }
     if lid == 0u {
         dst[out_base] = best;
     }
     pad_slots(lid, out_base, 1u);
+}
+
+// The output of row `row` at k = 1: its value and int64 index (lo, 0).
+fn emit_best(row: u32, best: vec2<u32>) {
+    let bits = element_bits(best.x, prm.offset + row * prm.row_stride, best.y);
+    if ELEM_BITS == 32u {
+        atomicStore(&values[row], bits);
+    } else {
+        let shift = (row % 2u) * 16u;  // this row's half of the word; the other is left as is
+        atomicAnd(&values[row / 2u], ~(0xffffu << shift));
+        atomicOr(&values[row / 2u], bits << shift);
+    }
+    indices[2u * row] = best.y;
+    indices[2u * row + 1u] = 0u;
 }
 
 // Histogram of the digit over the keys under `prefix`, of `units` units in mode `mode`.
