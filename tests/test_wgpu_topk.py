@@ -497,9 +497,9 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     base = make_input(rng, dtype, 1000, 3)
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 200, True, True,
           HELD_CHOICE)
-    odd_half = wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16)
     assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
-    assert not odd_half.held and not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
+    assert wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16).held  # rows share words of values
+    assert not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
     assert not wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held
     assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
 
@@ -585,7 +585,32 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
           FLOOR_CHOICE)
     assert not wtopk.layout(ctx, 2048, 1024, True, FLOOR_CHOICE).candidates  # no fewer slots
     assert not wtopk.layout(ctx, 9000, 1, True, FLOOR_CHOICE).candidates
-    assert not wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves
+    assert wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves too
+
+
+# Paths that write the output themselves, each with its rows in separate workgroups (or
+# invocations): (rows, cols, k, choice).
+SHARED_WORD_CASES = [
+    (9, 3000, 1, Choice(u2=0, wg=256, kl=4, extra=(("sg", 1),))),  # the k = 1 maximum
+    (9, 3000, 7, Choice(u2=0, wg=256, kl=4, extra=(("fq", 1),))),  # filter
+    (9, 1000, 7, Choice(u2=0, wg=64, kl=1, extra=(("hk", 1),))),  # held keys
+    (9, 9000, 129, FLOOR_CHOICE),  # floor candidates, then held keys over them
+    (130, 64, 7, Choice(u2=0, wg=64, kl=1, extra=(("rw", 1),))),  # an invocation a row
+    (9, 2048, 7, Choice(u2=0, wg=256, kl=1, extra=(("fs", 1),))),  # a whole-row sort a row
+    (9, 3000, 513, Choice(u2=0, wg=256, kl=4, extra=(("fq", 0), ("sg", 1)))),  # register sort
+]
+
+
+@pytest.mark.parametrize("case", SHARED_WORD_CASES, ids=lambda c: f"{c[0]}x{c[1]} k={c[2]}")
+def test_odd_k_of_halves_shares_words_between_rows(ctx, case):
+    """An odd k of float16 values: neighbouring rows, written by different workgroups, share
+    u32 words of the values, and none may overwrite the other's half."""
+    rows, cols, k, choice = case
+    rng = np.random.default_rng()
+    a = make_input(rng, "float16", rows, cols)
+    x = from_numpy(ctx, a)
+    for largest in (True, False):
+        check(ctx, a, x, k, largest, True, choice)
 
 
 def fallback_field(name):

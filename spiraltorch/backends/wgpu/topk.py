@@ -8,11 +8,12 @@ Choice, bit for bit. A call runs these dispatches, in order:
    k candidates each followed by merges (``u2=1``): ``select`` over groups of 4 to 16 candidate
    segments (MERGE_FANIN) until one group is left, then over that (when sorted, and the last
    group is at most HELD * 256 candidates, that last merge and steps 2 and 3 are one
-   ``select_held`` over the candidates). The selection is a radix select
-   with 11-bit digits and an ordered compaction, so any k <= cols works; k = 1 is a workgroup
-   maximum, which over whole rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
-   (``topk_chunk_floor.wgsl``); every selection of the call then passes over the keys below the
-   row's lowest floor, and a segment with at most k keys above it is one compaction. ``kl`` is
+   ``select_held`` over the candidates). The selection is a radix select with 11-bit digits and
+   an ordered compaction, so any k <= cols works; k = 1 is a workgroup maximum, which over whole
+   rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor``
+   first finds a floor per chunk (``topk_chunk_floor.wgsl``); every selection of the call then
+   passes over the keys below the row's lowest floor, and a segment with at most k keys above it
+   is one compaction. ``kl`` is
    the number of units (16-byte words of a contiguous row, else single elements;
    ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
@@ -24,14 +25,14 @@ Choice, bit for bit. A call runs these dispatches, in order:
    order, which stability keeps); otherwise, there, rows of REGISTER_SORT_SLOTS sort in blocks
    of whole rows by bitonic steps in registers and subgroup shuffles (``topk_bitonic_sg.wgsl``).
 3. ``emit``: int64 indices as (lo, 0) u32 pairs and the values, recovered from the keys (read
-   from the input for NaN and zero keys). Where whole rows of winners fit one sort block and
-   no two rows share a word of the values, ``sort_rows`` does steps 2 and 3 in one dispatch.
+   from the input for NaN and zero keys). Where whole rows of winners fit one sort block,
+   ``sort_rows`` does steps 2 and 3 in one dispatch.
 
 For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order; a floor found before the read
-(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. Over whole rows whose
-k values fill whole u32 words it also writes the output (no ``emit``). It pays off on long
+(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. Over whole rows it
+also writes the output (no ``emit``). It pays off on long
 segments, and for small k on short ones too, sooner for 4-byte elements (FILTER_WINS); the backend
 field ``fq`` forces it on (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its
 candidates use ``filter`` too, but for the last one of a sorted call where ``select_held`` takes it
@@ -42,7 +43,7 @@ On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``sel
 2-bit digits counted by subgroup sums and no workgroup memory (many short rows).
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k),
-and writes the output itself where k values fill whole u32 words (k <= ROWWISE_EMIT_K_MAX).
+and writes the output itself up to k = ROWWISE_EMIT_K_MAX.
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
 them from the input, sorts them in workgroup memory and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
@@ -155,12 +156,15 @@ _KEY_FORMATS = {
 
 _SELECT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-            "topk_scan_wg.wgsl", "topk_select.wgsl", "topk_entry_wg.wgsl"),
+            "topk_scan_wg.wgsl", "topk_store_values.wgsl", "topk_select.wgsl",
+            "topk_entry_wg.wgsl"),
     True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_select.wgsl", "topk_entry_sg.wgsl"),
+           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_store_values.wgsl",
+           "topk_select.wgsl", "topk_entry_sg.wgsl"),
 }
 _SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
-                      "topk_buckets.wgsl", "topk_select.wgsl", "topk_select_rows.wgsl")
+                      "topk_buckets.wgsl", "topk_store_values.wgsl", "topk_select.wgsl",
+                      "topk_select_rows.wgsl")
 _FLOOR_COMPACT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
             "topk_scan_wg.wgsl", "topk_floor_compact.wgsl", "topk_compact_wg.wgsl",
@@ -169,10 +173,11 @@ _FLOOR_COMPACT_FILES = {
            "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_floor_compact.wgsl",
            "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
 }
-_ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_rowwise.wgsl")
+_ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
+                  "topk_store_values.wgsl", "topk_rowwise.wgsl")
 _FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
-                 "topk_slots_pairs.wgsl", "topk_bitonic.wgsl", "topk_write_rows.wgsl",
-                 "topk_filter.wgsl")
+                 "topk_slots_pairs.wgsl", "topk_bitonic.wgsl", "topk_store_values.wgsl",
+                 "topk_write_rows.wgsl", "topk_filter.wgsl")
 _CHUNK_FLOOR_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                       "topk_chunk_floor.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
@@ -184,10 +189,11 @@ _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 _REGISTER_SORT_FILES = ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl")
 _HELD_FILES = {
     False: ("topk_bitonic.wgsl", "topk_sort_slots_wg.wgsl", "topk_buckets.wgsl",
-            "topk_scan_wg.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
-            "topk_entry_wg.wgsl"),
+            "topk_scan_wg.wgsl", "topk_store_values.wgsl", "topk_write_rows.wgsl",
+            "topk_select_held.wgsl", "topk_entry_wg.wgsl"),
     True: (*_REGISTER_SORT_FILES, "topk_buckets.wgsl", "topk_scan_sg.wgsl",
-           "topk_write_rows.wgsl", "topk_select_held.wgsl", "topk_entry_sg.wgsl"),
+           "topk_store_values.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
+           "topk_entry_sg.wgsl"),
 }
 
 
@@ -263,13 +269,13 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
                and int(choice.get("rw", 0)) == 1)
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, held_slots(k, sorted), k, elem_bits))
+            and held_fits(cols, held_slots(k, sorted), k))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k)
     if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
             or candidates >= cols
-            or not held_fits(candidates, held_slots(k, sorted), k, elem_bits)):
+            or not held_fits(candidates, held_slots(k, sorted), k)):
         candidates = 0
     filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
                 and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len, k, elem_bits))
@@ -294,19 +300,10 @@ def held_slots(k: int, sorted: bool) -> int:
     return _next_pow2(k) if sorted else k
 
 
-def fills_words(values: int, elem_bits: int) -> bool:
-    """Whether ``values`` output values of ``elem_bits`` bits fill whole u32 words, so that the
-    rows holding them share no word of the values with other rows (and workgroups may write
-    them as whole words)."""
-    return values * elem_bits % 32 == 0
-
-
-def held_fits(columns: int, slots: int, k: int, elem_bits: int) -> bool:
+def held_fits(columns: int, slots: int, k: int) -> bool:
     """Whether ``select_held`` takes rows of ``columns`` keys (or candidates) and ``slots`` sort
-    slots: one workgroup of at most 256 invocations holds them, and k values of ``elem_bits``
-    fill whole u32 words (a workgroup per row writes whole words)."""
-    return (2 <= k and columns <= HELD * 256 and slots <= HELD_SLOTS_MAX
-            and fills_words(k, elem_bits))
+    slots: one workgroup of at most 256 invocations holds them."""
+    return 2 <= k and columns <= HELD * 256 and slots <= HELD_SLOTS_MAX
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
@@ -385,8 +382,7 @@ class TopkLaunch:
                 return
         pairs = self._buffer(rows * plan.slots * 8)
         if plan.rowwise:
-            # each invocation writes its row's output where no two rows share a word of values
-            emits = fills_words(k, elem_bits) and k <= ROWWISE_EMIT_K_MAX
+            emits = k <= ROWWISE_EMIT_K_MAX  # each invocation writes its row's output
             self._add("topk rowwise", _ROWWISE_FILES,
                       {"WG": ROWWISE_WG, "K": k, "EMIT": int(emits)},
                       [x.buffer, x.buffer, pairs, self.values.buffer, self.indices.buffer],
@@ -404,9 +400,7 @@ class TopkLaunch:
                       math.ceil(rows / SELECT_ROWS_PER_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))
         else:
-            # the filter writes the output itself where a workgroup's row fills whole words,
-            # the k = 1 maximum always
-            emits = (plan.filtered and fills_words(k, elem_bits)) or k == 1
+            emits = plan.filtered or k == 1  # the filter and the k = 1 maximum write it
             self._pass(x.buffer, pairs, False, rows,
                        dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots), emit=emits)
             if emits:
@@ -506,8 +500,7 @@ class TopkLaunch:
         ``select_held`` over the candidates (fewer dispatches, no pairs written between; also
         after ``filter`` chunks, where the filter's own last merge is one workgroup a row
         working through its buffer)."""
-        return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k,
-                                         self.elem_bits)
+        return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k)
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
@@ -531,14 +524,12 @@ class TopkLaunch:
 
     def _sort_rows(self, x, pairs, geometry) -> bool:
         """Sort whole rows of ``plan.slots`` slots and write the output in one dispatch, from the
-        input (``pairs`` None) or from the pairs a selection wrote; False where a row, or the
-        two rows a workgroup needs when one row's outputs end inside a u32 word of the values
-        (an odd k of 16-bit values), exceed a block."""
+        input (``pairs`` None) or from the pairs a selection wrote; False where a row exceeds a
+        block."""
         n, rows = self.plan.slots, self.rows
         entry = ("topk_sort_slots_wg.wgsl", "topk_entry_wg.wgsl")
         register_block = self._register_block(n)
-        if self.plan.radix_sort and (fills_words(self.k, self.elem_bits) or rows == 1):
-            # one row per workgroup, so no two workgroups share a word of the values
+        if self.plan.radix_sort:  # one row per workgroup
             slots, sort, block = "topk_slots_pairs.wgsl", ("topk_radix_sort.wgsl",), n
             kind = " radix"
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
@@ -553,16 +544,12 @@ class TopkLaunch:
             block = self._block(rows, n, packed)
             if n > most:
                 return False
-            if not fills_words(block // n * self.k, self.elem_bits) and rows * n > block:
-                if 2 * block > most:
-                    return False
-                block *= 2
             slots, sort = _SLOT_FILES[packed], ("topk_bitonic.wgsl",)
             kind = " packed" if packed else ""
             consts = {"WG": SORT_WG}
         files = ("topk_common.wgsl", "topk_keys.wgsl", slots, *sort,
-                 _ROW_SOURCE_FILES[pairs is not None], "topk_write_rows.wgsl",
-                 "topk_sort_rows.wgsl", *entry)
+                 _ROW_SOURCE_FILES[pairs is not None], "topk_store_values.wgsl",
+                 "topk_write_rows.wgsl", "topk_sort_rows.wgsl", *entry)
         buffers = [x.buffer, self.values.buffer, self.indices.buffer]
         self._add("topk sort rows" + kind + (" of pairs" if pairs else ""), files, consts,
                   buffers + ([pairs] if pairs is not None else []), math.ceil(rows * n / block),
@@ -571,16 +558,12 @@ class TopkLaunch:
 
     def _register_block(self, n: int) -> int:
         """Slots a workgroup of the register sort takes for rows of n slots (whole rows, as many
-        as fit REGISTER_SORT_SLOTS[1]); 0 where it does not apply: no subgroups, rows outside
-        REGISTER_SORT_SLOTS, or the values of a row ending inside a u32 word the next workgroup
-        writes too."""
+        as fit REGISTER_SORT_SLOTS[1]); 0 where it does not apply: no subgroups, or rows outside
+        REGISTER_SORT_SLOTS."""
         low, high = REGISTER_SORT_SLOTS
         if not (subgroups_enabled(self.ctx) and low <= n <= high):
             return 0
-        block = max(min(_next_pow2(self.rows * n), high), n)
-        if not fills_words(block // n * self.k, self.elem_bits) and self.rows * n > block:
-            return 0
-        return block
+        return max(min(_next_pow2(self.rows * n), high), n)
 
     def _packs(self, n: int) -> bool:
         """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""

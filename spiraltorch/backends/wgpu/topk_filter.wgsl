@@ -9,13 +9,14 @@
 // everything read and the result is exact. The output is the top k in rank order (best first),
 // so no later sort is needed; unused slots are padded with (0, NONE). With EMIT the workgroup
 // writes its row's output instead (topk_write_rows.wgsl): only where each segment is a whole
-// row of the input and k values fill whole u32 words.
+// row of the input.
 // Before the first sweep a floor (topk_floor.wgsl) keeps out the elements that cannot be in the
 // top k; without it the first sweep would push every element through the buffer (one atomic
 // each, and a sort of the full buffer), with it only a few enter. The threshold then raises it.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
 // The buffer is `s_slot` of topk_slots_pairs.wgsl, SLOTS = 512 pairs (set by the host): 4 KiB and
-// a few words of workgroup memory, within the 16 KiB default. Its sort is `sort_block` (topk_bitonic.wgsl).
+// a few words of workgroup memory, within the 16 KiB default. Its sort is `sort_block`
+// (topk_bitonic.wgsl).
 
 override WG: u32 = 256u;
 override KL: u32 = 1u;       // units per invocation per sweep (at most KL_MAX)
@@ -27,7 +28,7 @@ const KL_MAX: u32 = 4u;      // KL_MAX * UNIT_MAX pending bits fit one u32
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(3) var<storage, read_write> values: array<u32>;
+@group(0) @binding(3) var<storage, read_write> values: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(5) var<uniform> prm: Params;
 

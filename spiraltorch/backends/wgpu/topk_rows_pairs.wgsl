@@ -2,7 +2,7 @@
 // a row, padded with (0, NONE).
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> values: array<u32>;
+@group(0) @binding(1) var<storage, read_write> values: array<atomic<u32>>;
 @group(0) @binding(2) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(3) var<storage, read> pairs: array<u32>;
 @group(0) @binding(4) var<uniform> prm: Params;

@@ -6,7 +6,7 @@
 // (key, index) order, so the result is exact, and it comes out in rank order: no sort follows.
 // Every loop over the list has the constant bound K, so the list needs no indexed memory once
 // the compiler unrolls it. With EMIT each invocation writes its row's output (values and int64
-// indices) instead of pairs: only where k values fill whole u32 words, so no two rows share one.
+// indices) instead of pairs.
 
 override WG: u32 = 64u;
 override K: u32 = 8u;         // k, at most K_MAX
@@ -17,7 +17,7 @@ override EMIT: bool = false;
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(3) var<storage, read_write> values: array<u32>;
+@group(0) @binding(3) var<storage, read_write> values: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(5) var<uniform> prm: Params;
 
@@ -55,18 +55,23 @@ fn insert_units(s: Segment, mode: u32, units: u32) {
     }
 }
 
-// The kept list as the row's values (K * ELEM_BITS / 32 whole words) and int64 indices (lo, 0).
+// The kept list as the row's values (through store_values: with an odd K of 16-bit values, the
+// neighbouring rows' invocations write into the first and last words) and int64 indices (lo, 0).
 fn write_best(s: Segment) {
     let per = 32u / ELEM_BITS;
     var word = 0u;
+    var mask = 0u;
     for (var i = 0u; i < K; i++) {
+        let f = s.row * K + i;  // output number
         let pair = best[i];
-        word |= element_bits(pair.x, s.base, pair.y) << ((i % per) * ELEM_BITS);
-        indices[2u * (s.row * K + i)] = pair.y;
-        indices[2u * (s.row * K + i) + 1u] = 0u;
-        if i % per == per - 1u {
-            values[(s.row * K + i) / per] = word;
+        word |= element_bits(pair.x, s.base, pair.y) << ((f % per) * ELEM_BITS);
+        mask |= value_mask() << ((f % per) * ELEM_BITS);
+        indices[2u * f] = pair.y;
+        indices[2u * f + 1u] = 0u;
+        if f % per == per - 1u || i == K - 1u {
+            store_values(f / per, word, mask);
             word = 0u;
+            mask = 0u;
         }
     }
 }

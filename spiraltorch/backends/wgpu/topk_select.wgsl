@@ -30,7 +30,6 @@ const DIGIT_BITS: u32 = 11u;  // digit width of long segments: HIST_BINS = 2048 
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
 @group(0) @binding(3) var<storage, read> floors: array<u32>;  // chunk floors, or row flags
-// 16-bit values of neighbouring rows share a word, which each row's workgroup sets by atomics
 @group(0) @binding(4) var<storage, read_write> values: array<atomic<u32>>;
 @group(0) @binding(5) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(6) var<uniform> prm: Params;
@@ -160,14 +159,10 @@ fn select_best(lid: u32, s: Segment, out_base: u32) {
 
 // The output of row `row` at k = 1: its value and int64 index (lo, 0).
 fn emit_best(row: u32, best: vec2<u32>) {
+    let per = 32u / ELEM_BITS;
+    let shift = (row % per) * ELEM_BITS;
     let bits = element_bits(best.x, prm.offset + row * prm.row_stride, best.y);
-    if ELEM_BITS == 32u {
-        atomicStore(&values[row], bits);
-    } else {
-        let shift = (row % 2u) * 16u;  // this row's half of the word; the other is left as is
-        atomicAnd(&values[row / 2u], ~(0xffffu << shift));
-        atomicOr(&values[row / 2u], bits << shift);
-    }
+    store_values(row / per, bits << shift, value_mask() << shift);
     indices[2u * row] = best.y;
     indices[2u * row + 1u] = 0u;
 }

@@ -5,8 +5,7 @@
 // are sorted there when SORTED (the row's `sort_n` slots) and written out from there
 // (topk_write_rows.wgsl). A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or
 // topk_scan_sg.wgsl), a sort file `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl)
-// and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl). One row per workgroup writes
-// whole u32 words of the values only where k elements fill them (k * elem_bits a multiple of 32).
+// and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
 // Needs SLOTS >= sort_n, HIST_BINS = 256 and sort_n <= 4 * WG.
 
 override WG: u32 = 256u;
@@ -21,7 +20,7 @@ const HELD_BINS: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<u32>;
+@group(0) @binding(2) var<storage, read_write> values: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
 @group(0) @binding(4) var<storage, read> cand: array<vec2<u32>>;  // (key, index) pairs
 @group(0) @binding(5) var<uniform> prm: Params;

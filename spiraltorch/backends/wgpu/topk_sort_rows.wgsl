@@ -9,9 +9,7 @@
 // output (topk_write_rows.wgsl), this file, `sort_slots` (topk_sort_slots_wg.wgsl: `sort_block`;
 // topk_bitonic_sg.wgsl: in registers and shuffles) and an entry file (topk_entry_wg.wgsl or
 // topk_entry_sg.wgsl with subgroup_layout.wgsl). Padding is (0, NONE), which ranks below every
-// element. A workgroup holds whole rows (block is a multiple of sort_n), and where a row's outputs
-// do not fill whole u32 words of the values (an odd k of 16-bit values) it holds an even number of
-// rows or is the only one, so no two workgroups write one word.
+// element. A workgroup holds whole rows (block is a multiple of sort_n).
 
 override WG: u32 = 256u;
 
