@@ -635,11 +635,18 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(16384, 4096, 1024) == 0
 
 
-def test_fallback_picks_rowwise_for_many_short_rows(clean_heuristics):
-    rw = fallback_field("rw")
-    assert rw(65536, 256, 8) == 1 and rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
+def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_heuristics):
+    rw, sr = fallback_field("rw"), fallback_field("sr")
+    sg = int(bool(backends.get("wgpu").caps.subgroups))
+    assert rw(65536, 256, 7) == 1 and rw(32768, 256, 4) == 1 and rw(16384, 256, 2) == 1
+    assert rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
     assert rw(4096, 256, 8) == 0 and rw(65536, 256, 32) == 0 and rw(16384, 1024, 8) == 0
     assert rw(16384, 512, 8) == 0
+    # rows too few for their k: one subgroup a row, where the device has subgroups
+    assert rw(65536, 256, 8) == 1 - sg and rw(16384, 256, 4) == 1 - sg
+    assert sr(65536, 256, 8) == sg and sr(16384, 256, 4) == sg and sr(4096, 256, 2) == sg
+    assert sr(65536, 256, 32) == sg and sr(65536, 256, 7) == 0 and sr(65536, 256, 1) == 0
+    assert sr(256, 256, 4) == 0 and sr(256, 256, 32) == sg
 
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
