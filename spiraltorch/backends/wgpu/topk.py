@@ -13,9 +13,8 @@ Choice, bit for bit. A call runs these dispatches, in order:
    rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor``
    first finds a floor per chunk (``topk_chunk_floor.wgsl``); every selection of the call then
    passes over the keys below the row's lowest floor, and a segment with at most k keys above it
-   is one compaction. ``kl`` is
-   the number of units (16-byte words of a contiguous row, else single elements;
-   ``topk_units.wgsl``) each invocation reads per sweep of the row.
+   is one compaction. ``kl`` is the number of units (16-byte words of a contiguous row, else
+   single elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
    steps in between. With keys and indices of 16 bits or fewer, each pair is packed into one u32
@@ -32,11 +31,12 @@ For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each 
 and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
 far, ending in the top k already in rank order; a floor found before the read
 (``topk_floor.wgsl``) keeps most elements out of the buffer from the start. Over whole rows it
-also writes the output (no ``emit``). It pays off on long
-segments, and for small k on short ones too, sooner for 4-byte elements (FILTER_WINS); the backend
-field ``fq`` forces it on (1) or off (0), and without ``fq`` ``use_filter`` decides. Merges of its
-candidates use ``filter`` too, but for the last one of a sorted call where ``select_held`` takes it
-(as after radix select chunks).
+also writes the output (no ``emit``). It pays off on long segments, and for small k on short ones
+too, sooner for 4-byte elements (FILTER_WINS); the backend field ``fq`` forces it on (1) or off
+(0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too, but
+for the last one of a sorted call where ``select_held`` takes it (as after radix select chunks).
+Every kernel that writes the output stores the values through ``topk_store_values.wgsl``, so rows
+whose values share a u32 word (an odd k of 16-bit values) may be written by different workgroups.
 
 On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with

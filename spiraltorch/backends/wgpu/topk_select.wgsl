@@ -14,8 +14,8 @@
 // topk_floor_compact.wgsl could not take) are selected; the others are left as they are.
 // Output: `out_slots` (key, index) pairs per segment, unused slots padded with (0, NONE); with
 // EMIT (k = 1 over whole rows of the input), the row's value and int64 index instead.
-// Workgroup memory: 8 KiB of histogram, 3 KiB of scan and reduction space (+ 1 KiB in the
-// subgroup entry), within the 16 KiB default.
+// Workgroup memory: 8 KiB of histogram (one bin with BEST_ONLY), 3 KiB of scan and reduction
+// space (+ 1 KiB in the subgroup entry), within the 16 KiB default.
 
 override WG: u32 = 256u;     // invocations per workgroup (a power of two, 16..256)
 override KL: u32 = 1u;       // units per invocation per sweep
