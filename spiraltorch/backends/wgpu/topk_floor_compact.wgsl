@@ -6,13 +6,13 @@
 // topk_select.wgsl (ROWS_LEFT) selects that row by radix select.
 // A compaction file gives `compact_candidates` (topk_compact_wg.wgsl, or topk_compact_sg.wgsl on
 // subgroups); a scan file `scan_exclusive`, an entry file `main`.
-// Workgroup memory: 8 KiB of histogram and 1 KiB of scan space (+ 1 KiB on subgroups), within
-// the 16 KiB default.
+// Workgroup memory: a histogram of HIST_BINS = 2^DIGIT_BITS buckets (at most 8 KiB) and 1 KiB of
+// scan space (+ 1 KiB on subgroups), within the 16 KiB default.
 
 override WG: u32 = 256u;  // invocations per workgroup (a power of two, 16..256)
 
 const PAIRS: bool = false;  // the segments are rows of the input
-const DIGIT_BITS: u32 = 11u;  // HIST_BINS = 2048 buckets
+override DIGIT_BITS: u32 = 11u;  // digit width of the sample's radix passes (at most 11)
 const SAMPLE_RUN: u32 = 8u;  // word units in a run of the sample
 const SAMPLE_UNITS: u32 = 4u;  // sampled units an invocation holds
 
@@ -65,8 +65,8 @@ fn sample_floor(lid: u32, s: Segment) -> u32 {
 // Whether the row's keys in a bucket holding `in_sample` of the sample's keys are likely few enough
 // to take the whole bucket: a quarter of the slots beyond the aim (aim <= out_slots, as k <=
 // out_slots). The floor is then the bucket's lowest key, and the digits below it are not counted
-// (one pass of the sample less on float rows, whose buckets after two digits, or one for 16-bit
-// keys, are narrow).
+// (a pass of the sample or more less on float rows, whose buckets narrow fast: 16-bit keys after
+// one digit of 11 bits).
 fn few_in_bucket(in_sample: u32, keys: u32, n: u32, aim: u32) -> bool {
     return f32(in_sample) * f32(n) <= f32(keys) * f32(prm.out_slots - aim) / 4.0;
 }
