@@ -145,8 +145,9 @@ HELD_WG_MIN = 32
 FLOOR_CANDIDATES = (256, 2048)
 # Digit bits of the radix passes over the sample of the ``fc`` floor, by key bits: 11 for keys of
 # up to 16 bits, whose bucket after one digit is mostly narrow enough to take whole; 8 for 32-bit
-# keys, where the smaller histogram pays (H100, 4096 x 32000 float32: k=128 0.508 -> 0.494 ms,
-# k=1024 0.772 -> 0.755; float16 with 8 bits: k=128 0.369 -> 0.384).
+# keys, where the smaller histogram pays on many rows (H100, float32: 4096 x 32000 k=128 0.514 ->
+# 0.504 ms, k=1024 0.772 -> 0.762; but 256 x 32768 k=1024 0.087 -> 0.089; float16 with 8 bits:
+# 4096 x 32000 k=128 0.369 -> 0.384).
 FLOOR_SAMPLE_DIGIT_BITS = {8: 11, 16: 11, 32: 8}
 NONE = 0xFFFFFFFF
 
