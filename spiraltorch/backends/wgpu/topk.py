@@ -35,8 +35,9 @@ also writes the output (no ``emit``). It pays off on long segments, and for smal
 too, sooner for 4-byte elements (FILTER_WINS); the backend field ``fq`` forces it on (1) or off
 (0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too, but
 for the last one of a sorted call where ``select_held`` takes it (as after radix select chunks).
-Every kernel that writes the output stores the values through ``topk_store_values.wgsl``, so rows
-whose values share a u32 word (an odd k of 16-bit values) may be written by different workgroups.
+Every kernel that writes its rows' output itself (all but ``emit``, which writes whole words one
+invocation each) stores the values through ``topk_store_values.wgsl``, so rows whose values share a
+u32 word (an odd k of 16-bit values) may be written by different workgroups.
 
 On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
