@@ -15,8 +15,12 @@ var<workgroup> w_counts: vec2<u32>;  // slices over their share, keys found
 // two to a u32 in 16-bit fields, take one prefix sum a pair.
 fn put_four(u0: Unit, u1: Unit, u2: Unit, u3: Unit, floor: u32, first: u32, run: u32,
             cap: u32) -> u32 {
-    let c01 = unit_reaching(u0, floor) | (unit_reaching(u1, floor) << 16u);
-    let c23 = unit_reaching(u2, floor) | (unit_reaching(u3, floor) << 16u);
+    let h0 = unit_hits(u0, floor);
+    let h1 = unit_hits(u1, floor);
+    let h2 = unit_hits(u2, floor);
+    let h3 = unit_hits(u3, floor);
+    let c01 = countOneBits(h0) | (countOneBits(h1) << 16u);
+    let c23 = countOneBits(h2) | (countOneBits(h3) << 16u);
     let e01 = subgroupExclusiveAdd(c01);
     let e23 = subgroupExclusiveAdd(c23);
     let t01 = subgroupAdd(c01);
@@ -24,10 +28,10 @@ fn put_four(u0: Unit, u1: Unit, u2: Unit, u3: Unit, floor: u32, first: u32, run:
     let t0 = t01 & 0xffffu;
     let t1 = t01 >> 16u;
     let t2 = t23 & 0xffffu;
-    put_unit(u0, floor, first, run + (e01 & 0xffffu), cap);
-    put_unit(u1, floor, first, run + t0 + (e01 >> 16u), cap);
-    put_unit(u2, floor, first, run + t0 + t1 + (e23 & 0xffffu), cap);
-    put_unit(u3, floor, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
+    put_hits(u0, h0, first, run + (e01 & 0xffffu), cap);
+    put_hits(u1, h1, first, run + t0 + (e01 >> 16u), cap);
+    put_hits(u2, h2, first, run + t0 + t1 + (e23 & 0xffffu), cap);
+    put_hits(u3, h3, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
     return run + t0 + t1 + t2 + (t23 >> 16u);
 }
 
