@@ -528,17 +528,6 @@ def test_last_merge_and_sort_in_one_dispatch(ctx):
 FLOOR_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1),))
 
 
-def rows_left(ctx, x, k, largest, choice) -> np.ndarray:
-    """The rows the floor-candidate compaction leaves to the radix select (1) or takes (0)."""
-    launch = wtopk.TopkLaunch(ctx, x, k, largest, True, choice)
-    pipeline, buffers, groups, uniform = launch._steps[0]
-    assert pipeline.label.startswith("topk floor compact")
-    ctx.dispatch(pipeline, buffers, groups, uniform)
-    left = np.frombuffer(ctx.read(buffers[3], 0, 4 * x.shape[0]), np.uint32).copy()
-    launch.release()
-    return left
-
-
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
@@ -568,8 +557,6 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
             if not wtopk.layout(ctx, cols, k, True, FLOOR_CHOICE, itembits).candidates:
                 continue
             largest = bool(rng.integers(0, 2))
-            left = rows_left(ctx, cases[0][1], k, largest, FLOOR_CHOICE)
-            assert left[0] == 1 and (dtype in ("uint8", "bool") or not left[1:].any())
             for (values, x), sorted in itertools.product(cases, (True, False)):
                 check(ctx, values, x, k, largest, sorted, FLOOR_CHOICE)
     if dtype in ("float32", "float16"):
@@ -578,7 +565,6 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
         a = rng.standard_normal((1, 5000)).astype(dtype)
         per_run = 8 * 128 // itembits
         a[0, (np.arange(5000) // per_run) % 2 == 0] += 100
-        assert rows_left(ctx, from_numpy(ctx, a), 1024, True, FLOOR_CHOICE)[0] == 1
         check(ctx, a, from_numpy(ctx, a), 1024, True, True, FLOOR_CHOICE)
     base = make_input(rng, dtype, 9000, 3)
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 128, True, True,

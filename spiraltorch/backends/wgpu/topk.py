@@ -57,9 +57,10 @@ and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 For one-pass rows longer than the candidates they keep (``floor_candidates(k)``), ``fc`` = 1 runs
 ``floor_compact`` first: a floor estimated from a sample of each row (about the geometric mean of k
 and the candidate slots reach it), and every key at or above it compacted in index order into the
-row's candidate slots (by subgroups where the device has them); then ``select`` (ROWS_LEFT) only
-for the rows where fewer than k or more than the slots reached the floor, and ``select_held`` over
-the candidates. The row is read about once, against three to four times by the radix select.
+row's candidates (by subgroups where the device has them); where fewer than k or more than the
+slots reached the floor, the same workgroup writes the row's top k by radix select there instead
+(no dispatch of its own: an empty one cost about 15 us). Then ``select_held`` over the candidates.
+The row is read about once, against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
@@ -163,22 +164,22 @@ _KEY_FORMATS = {
 
 _SELECT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-            "topk_scan_wg.wgsl", "topk_store_values.wgsl", "topk_select.wgsl",
-            "topk_entry_wg.wgsl"),
+            "topk_scan_wg.wgsl", "topk_store_values.wgsl", "topk_radix_select.wgsl",
+            "topk_select.wgsl", "topk_entry_wg.wgsl"),
     True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
            "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_store_values.wgsl",
-           "topk_select.wgsl", "topk_entry_sg.wgsl"),
+           "topk_radix_select.wgsl", "topk_select.wgsl", "topk_entry_sg.wgsl"),
 }
 _SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
-                      "topk_buckets.wgsl", "topk_store_values.wgsl", "topk_select.wgsl",
-                      "topk_select_rows.wgsl")
+                      "topk_buckets.wgsl", "topk_store_values.wgsl", "topk_radix_select.wgsl",
+                      "topk_select.wgsl", "topk_select_rows.wgsl")
 _FLOOR_COMPACT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-            "topk_scan_wg.wgsl", "topk_floor_compact.wgsl", "topk_compact_wg.wgsl",
-            "topk_entry_wg.wgsl"),
+            "topk_scan_wg.wgsl", "topk_radix_select.wgsl", "topk_floor_compact.wgsl",
+            "topk_compact_wg.wgsl", "topk_entry_wg.wgsl"),
     True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_floor_compact.wgsl",
-           "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
+           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_radix_select.wgsl",
+           "topk_floor_compact.wgsl", "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
 }
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                   "topk_store_values.wgsl", "topk_rowwise.wgsl")
@@ -456,13 +457,11 @@ class TopkLaunch:
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
 
-    def _pass(self, src, dst, pairs: bool, groups: int, params, left=None,
-              emit: bool = False) -> None:
+    def _pass(self, src, dst, pairs: bool, groups: int, params, emit: bool = False) -> None:
         """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
-        candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst`` (with a
-        ``left`` flag buffer, only of the rows flagged, by ``select``), or with ``emit``
-        (``filter``, or ``select`` at k = 1, over whole rows of the input) to the call's values
-        and indices."""
+        candidate pairs in ``src`` to k (key, index) pairs per segment in ``dst``, or with
+        ``emit`` (``filter``, or ``select`` at k = 1, over whole rows of the input) to the call's
+        values and indices."""
         plan = self.plan
         if plan.filtered:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs),
@@ -476,11 +475,9 @@ class TopkLaunch:
             # float32, k=1: 0.159 -> 0.125 ms with one bin).
             sg = plan.subgroups and self.k > 1
             kl = MERGE_KL if pairs else plan.kl
-            floors = next(b for b in (left, self._floors, src) if b is not None)
-            name = ("topk select" + (" subgroup" if sg else "")
-                    + (" of rows left" if left is not None else ""))
-            consts = {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs),
-                      "ROWS_LEFT": int(left is not None), "BEST_ONLY": int(self.k == 1),
+            floors = self._floors if self._floors is not None else src  # read only with floors
+            name = "topk select" + (" subgroup" if sg else "")
+            consts = {"WG": plan.wg, "KL": kl, "PAIRS": int(pairs), "BEST_ONLY": int(self.k == 1),
                       "EMIT": int(emit)}
             if self.k == 1:
                 consts["HIST_BINS"] = 1
@@ -490,18 +487,17 @@ class TopkLaunch:
 
     def _floor_candidates(self, x, sorted: bool, geometry) -> None:
         """The ``fc`` path: each row's keys at or above a floor estimated from a sample as
-        candidates (``floor_compact``), the radix select for the rows where that floor failed,
-        and ``select_held`` over the candidates."""
+        candidates (``floor_compact``; where that floor fails, the row's top k by radix select in
+        the same workgroup), then ``select_held`` over the candidates."""
         n, rows = self.plan.candidates, self.rows
         cand = self._buffer(rows * n * 8)
-        left = self._buffer(rows * 4)
         sg = self.plan.subgroups
-        params = dict(geometry, seg_len=self.cols, nseg=1, out_slots=n)
         digit = FLOOR_SAMPLE_DIGIT_BITS[self.key_bits]
         self._add("topk floor compact" + (" subgroup" if sg else ""), _FLOOR_COMPACT_FILES[sg],
-                  {"WG": self.plan.wg, "DIGIT_BITS": digit, "HIST_BINS": 1 << digit},
-                  [x.buffer, x.buffer, cand, left], rows, params)
-        self._pass(x.buffer, cand, False, rows, params, left=left)
+                  {"WG": self.plan.wg, "KL": self.plan.kl, "DIGIT_BITS": digit,
+                   "HIST_BINS": 1 << digit},
+                  [x.buffer, x.buffer, cand], rows,
+                  dict(geometry, seg_len=self.cols, nseg=1, out_slots=n))
         self._select_held(x, sorted, geometry, cand, n)
 
     def _merges_held(self, in_slots: int) -> bool:

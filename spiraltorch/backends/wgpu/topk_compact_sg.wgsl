@@ -68,12 +68,12 @@ fn compact_candidates(lid: u32, s: Segment, floor: u32, first: u32) -> bool {
     if lid == 0u {
         w_counts = vec2<u32>(atomicLoad(&slice_overflow), atomicLoad(&slice_found));
     }
-    workgroupBarrier();
-    let counts = w_counts;
+    let counts = workgroupUniformLoad(&w_counts);
     if counts.y < prm.k || counts.y > prm.out_slots {
         return false;
     }
     if counts.x != 0u {
+        storageBarrier();  // the slices' writes to the slots come first
         return compact_all(lid, s, floor, first);
     }
     pad(share, run, cap, sg_lane, sg_size);

@@ -2,17 +2,19 @@
 // sample of the row (sample_floor), then every key of the row at or above it compacted in index
 // order into the row's out_slots (key, index) slots, the rest padded with (0, NONE), for
 // topk_select_held.wgsl to select the top k from. Where fewer than k keys or more than out_slots
-// reach the floor, the row's `left` flag is set instead (its slots then hold anything), and
-// topk_select.wgsl (ROWS_LEFT) selects that row by radix select.
+// reach the floor, the workgroup selects the row's top k by radix select instead
+// (topk_radix_select.wgsl) and writes them in index order into the slots, padded the same way.
 // A compaction file gives `compact_candidates` (topk_compact_wg.wgsl, or topk_compact_sg.wgsl on
 // subgroups); a scan file `scan_exclusive`, an entry file `main`.
 // Workgroup memory: a histogram of HIST_BINS = 2^DIGIT_BITS buckets (at most 8 KiB) and 1 KiB of
 // scan space (+ 1 KiB on subgroups), within the 16 KiB default.
 
 override WG: u32 = 256u;  // invocations per workgroup (a power of two, 16..256)
+override KL: u32 = 1u;  // units per invocation per sweep of the radix select
 
 const PAIRS: bool = false;  // the segments are rows of the input
-override DIGIT_BITS: u32 = 11u;  // digit width of the sample's radix passes (at most 11)
+// Digit width of the sample's radix passes and of a radix select over the row (at most 11).
+override DIGIT_BITS: u32 = 11u;
 const SAMPLE_RUN: u32 = 8u;  // word units in a run of the sample
 // Sampled units an invocation holds: 16 keys, four float32 words or two float16 ones (H100, 4096
 // x 32000 float16: 0.261 -> 0.250 ms at k=128 against four words, 0.280 -> 0.265 at k=1024).
@@ -21,8 +23,9 @@ override SAMPLE_UNITS: u32 = ELEM_BITS / 8u;
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
-@group(0) @binding(3) var<storage, read_write> left: array<u32>;  // per row: 1 = select it later
-@group(0) @binding(4) var<uniform> prm: Params;
+@group(0) @binding(3) var<uniform> prm: Params;
+
+var<workgroup> w_taken: u32;
 
 // The floor, estimated from a sample of the row: runs of SAMPLE_RUN word units (128 bytes) spread
 // evenly over it, at most SAMPLE_UNITS units an invocation and half the row, held in registers. The
@@ -179,8 +182,13 @@ fn workgroup_main(lid: u32, group: u32) {
         return;
     }
     let s = segment_of(group, 0u, prm.cols);
-    let taken = compact_candidates(lid, s, sample_floor(lid, s), group * prm.out_slots);
+    let first = group * prm.out_slots;
+    let taken = compact_candidates(lid, s, sample_floor(lid, s), first);
     if lid == 0u {
-        left[group] = select(1u, 0u, taken);
+        w_taken = u32(taken);
+    }
+    if workgroupUniformLoad(&w_taken) == 0u {
+        storageBarrier();  // the compaction's writes to the slots come first
+        radix_select(lid, s, first);
     }
 }
