@@ -617,7 +617,9 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(4096, 32000, 1024) == 1 and fc(256, 32768, 256) == 1
     assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 1
     assert fc(256, 32768, 128, "float16") == 1 and fc(256, 32768, 128) == 0
-    assert fc(4096, 32000, 64, "float16") == 0 and fc(4096, 32000, 64) == 0
+    assert fc(4096, 32000, 64, "float16") == 1 and fc(4096, 32000, 64) == 0
+    assert fc(4096, 32000, 65) == 1 and fc(1024, 8192, 64, "float16") == 1
+    assert fc(256, 32768, 64, "float16") == 0 and fc(4096, 32000, 63, "float16") == 0
     assert fc(16384, 4096, 1024) == 0
 
 
