@@ -358,7 +358,7 @@ class TopkLaunch:
         rows, cols = x.shape
         self.ctx = ctx
         self.rows, self.cols, self.k, self.sorted = rows, cols, k, sorted
-        self.elem_bits = elem_bits = 8 * storage_itemsize(x.dtype)
+        elem_bits = 8 * storage_itemsize(x.dtype)
         self.key_format = key_format(x.dtype, elem_bits)
         self.key_bits = self.key_format["KEY_BITS"]
         self.plan = plan = layout(ctx, cols, k, sorted, choice, elem_bits)
