@@ -540,6 +540,9 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
+    sizes = {wtopk.floor_sample_units(cols, k, itembits) for cols in (9001, 5000)
+             for k in (64, 128, 300, 1024)}
+    assert sizes == set(range(1, itembits // 8 + 1))
     for rows, cols in ((4, 9001), (3, 5000)):
         a = make_input(rng, dtype, rows, cols)
         if dtype in ("float32", "float16"):
@@ -621,6 +624,14 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(4096, 32000, 65) == 1 and fc(1024, 8192, 64, "float16") == 1
     assert fc(256, 32768, 64, "float16") == 0 and fc(4096, 32000, 63, "float16") == 0
     assert fc(16384, 4096, 1024) == 0
+
+
+def test_floor_sample_shrinks_where_fewer_keys_suffice():
+    units = wtopk.floor_sample_units
+    assert units(32000, 128, 32) == 4 and units(32000, 128, 16) == 2  # 16 keys an invocation
+    assert units(32768, 1024, 32) == 4 and units(32000, 256, 16) == 2
+    assert units(8192, 128, 32) == 2 and units(8192, 128, 16) == 1
+    assert units(8192, 256, 32) == 1 and units(5000, 1024, 32) == 1
 
 
 def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_heuristics):

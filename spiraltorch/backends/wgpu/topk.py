@@ -151,6 +151,12 @@ FLOOR_CANDIDATES = (256, 2048)
 # 0.504 ms, k=1024 0.772 -> 0.762; but 256 x 32768 k=1024 0.087 -> 0.089; float16 with 8 bits:
 # 4096 x 32000 k=128 0.369 -> 0.384).
 FLOOR_SAMPLE_DIGIT_BITS = {8: 11, 16: 11, 32: 8}
+# Sampled keys the ``fc`` floor expects at or above its aim (floor_sample_units), where the slots
+# are at least 4k (the aim may be off by a factor of 2) and where they are fewer (k = 1024, 2048
+# slots: off by at most 30%). Half as many (what the spread of the count alone allows) were slower
+# (H100, float32: 256 x 32768 k=1024 0.078 -> 0.114 ms, 4096 x 32000 k=256 0.413 -> 0.438).
+FLOOR_SAMPLE_HITS = (64, 256)
+FLOOR_SAMPLE_RUN = 8  # word units (128 bytes) in a run of the ``fc`` floor's sample
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -301,6 +307,26 @@ def floor_candidates(k: int) -> int:
     """Candidate slots a row of the ``fc`` path keeps: four times k rounded up to a power of two,
     within FLOOR_CANDIDATES."""
     return min(max(4 * _next_pow2(k), FLOOR_CANDIDATES[0]), FLOOR_CANDIDATES[1])
+
+
+def floor_sample_units(cols: int, k: int, elem_bits: int, wg: int = 256) -> int:
+    """Word units each invocation of ``floor_compact`` samples (its SAMPLE_UNITS, at most 16 keys):
+    the fewest whose sample holds about FLOOR_SAMPLE_HITS keys at or above the floor's aim, as
+    its sample_floor spreads them over the row. The sample is read before anything else, so a
+    smaller one pays on shorter rows (a row of 8192 columns gives half of itself to 16 keys an
+    invocation)."""
+    slots = floor_candidates(k)
+    need = FLOOR_SAMPLE_HITS[0 if slots >= 4 * k else 1]
+    aim = math.isqrt(k * slots)
+    keys_per_unit = 128 // elem_bits
+    runs = cols // keys_per_unit // FLOOR_SAMPLE_RUN
+    most = elem_bits // 8
+    for units in range(1, most):
+        every = max(math.ceil(runs * FLOOR_SAMPLE_RUN / (units * wg)), 2)
+        keys = math.ceil(runs / every) * FLOOR_SAMPLE_RUN * keys_per_unit
+        if aim * keys >= need * cols:
+            return units
+    return most
 
 
 def held_slots(k: int, sorted: bool) -> int:
@@ -495,7 +521,9 @@ class TopkLaunch:
         digit = FLOOR_SAMPLE_DIGIT_BITS[self.key_bits]
         self._add("topk floor compact" + (" subgroup" if sg else ""), _FLOOR_COMPACT_FILES[sg],
                   {"WG": self.plan.wg, "KL": self.plan.kl, "DIGIT_BITS": digit,
-                   "HIST_BINS": 1 << digit},
+                   "HIST_BINS": 1 << digit, "SAMPLE_RUN": FLOOR_SAMPLE_RUN,
+                   "SAMPLE_UNITS": floor_sample_units(
+                       self.cols, self.k, self.key_format["ELEM_BITS"], self.plan.wg)},
                   [x.buffer, x.buffer, cand], rows,
                   dict(geometry, seg_len=self.cols, nseg=1, out_slots=n))
         self._select_held(x, sorted, geometry, cand, n)

@@ -15,9 +15,9 @@ override KL: u32 = 1u;  // units per invocation per sweep of the radix select
 const PAIRS: bool = false;  // the segments are rows of the input
 // Digit width of the sample's radix passes and of a radix select over the row (at most 11).
 override DIGIT_BITS: u32 = 11u;
-const SAMPLE_RUN: u32 = 8u;  // word units in a run of the sample
-// Sampled units an invocation holds: 16 keys, four float32 words or two float16 ones (H100, 4096
-// x 32000 float16: 0.261 -> 0.250 ms at k=128 against four words, 0.280 -> 0.265 at k=1024).
+override SAMPLE_RUN: u32 = 8u;  // word units in a run of the sample (set by the host)
+// Sampled units an invocation holds, at most 16 keys (four float32 words or two float16 ones): the
+// host takes the fewest that sample enough of the row (floor_sample_units of topk.py).
 override SAMPLE_UNITS: u32 = ELEM_BITS / 8u;
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
