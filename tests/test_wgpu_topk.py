@@ -535,8 +535,9 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
     floor taken), a row whose top keys crowd its first sixteenth (more than one subgroup's share
     of the slots), rows with ties at the k-th key, constant rows and heavy ties (more keys reach
     the floor than there are slots: the radix select takes the row), rows starting between
-    words, strided and transposed rows, k up to 1024, sorted and unsorted; on subgroups and on
-    the portable entry point."""
+    words, strided and transposed rows, float16 subnormals, k up to 1024, sorted and unsorted,
+    samples of every size (one to four units an invocation); on subgroups and on the portable
+    entry point."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
@@ -549,6 +550,8 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
             a[1:] = rng.standard_normal((rows - 1, cols)).astype(dtype)
             a[1, :cols // 16] += 50
             a[2] = np.round(a[2] * 32) / 32  # ties at the k-th key
+            if rows > 3:
+                a[3] *= 2e-6  # subnormals in float16 (keys of a zero exponent)
         elif dtype == "int32":
             a[1:] = rng.integers(-2000, 2000, (rows - 1, cols))
         a[0] = a[0, 0]

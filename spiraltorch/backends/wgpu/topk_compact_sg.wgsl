@@ -10,17 +10,12 @@ var<workgroup> slice_overflow: atomic<u32>;
 var<workgroup> slice_found: atomic<u32>;
 var<workgroup> w_counts: vec2<u32>;  // slices over their share, keys found
 
-// Writes the keys at or above `floor` of four units a lane (unit 0 of every lane, then unit 1,
-// ...: index order) from slot `run` of the share on; returns the slot after the last. The counts,
-// two to a u32 in 16-bit fields, take one prefix sum a pair.
-fn put_four(u0: Unit, u1: Unit, u2: Unit, u3: Unit, floor: u32, first: u32, run: u32,
-            cap: u32) -> u32 {
-    let h0 = unit_hits(u0, floor);
-    let h1 = unit_hits(u1, floor);
-    let h2 = unit_hits(u2, floor);
-    let h3 = unit_hits(u3, floor);
-    let c01 = countOneBits(h0) | (countOneBits(h1) << 16u);
-    let c23 = countOneBits(h2) | (countOneBits(h3) << 16u);
+// Writes the keys at or above the floor of four units a lane (unit 0 of every lane, then unit
+// 1, ...: index order) from slot `run` of the share on; returns the slot after the last. The
+// counts, two to a u32 in 16-bit fields, take one prefix sum a pair.
+fn put_four(h0: Hit, h1: Hit, h2: Hit, h3: Hit, first: u32, run: u32, cap: u32) -> u32 {
+    let c01 = countOneBits(h0.bits) | (countOneBits(h1.bits) << 16u);
+    let c23 = countOneBits(h2.bits) | (countOneBits(h3.bits) << 16u);
     let e01 = subgroupExclusiveAdd(c01);
     let e23 = subgroupExclusiveAdd(c23);
     let t01 = subgroupAdd(c01);
@@ -28,10 +23,10 @@ fn put_four(u0: Unit, u1: Unit, u2: Unit, u3: Unit, floor: u32, first: u32, run:
     let t0 = t01 & 0xffffu;
     let t1 = t01 >> 16u;
     let t2 = t23 & 0xffffu;
-    put_hits(u0, h0, first, run + (e01 & 0xffffu), cap);
-    put_hits(u1, h1, first, run + t0 + (e01 >> 16u), cap);
-    put_hits(u2, h2, first, run + t0 + t1 + (e23 & 0xffffu), cap);
-    put_hits(u3, h3, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
+    put_hits(h0.un, h0.bits, first, run + (e01 & 0xffffu), cap);
+    put_hits(h1.un, h1.bits, first, run + t0 + (e01 >> 16u), cap);
+    put_hits(h2.un, h2.bits, first, run + t0 + t1 + (e23 & 0xffffu), cap);
+    put_hits(h3.un, h3.bits, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
     return run + t0 + t1 + t2 + (t23 >> 16u);
 }
 
@@ -54,9 +49,10 @@ fn compact_candidates(lid: u32, s: Segment, floor: u32, first: u32) -> bool {
     var run = 0u;  // the slice's keys at or above the floor so far
     for (var base = begin; base < end; base += 4u * sg_size) {
         let v = base + sg_lane;
-        run = put_four(unit_in_order(s, v, end), unit_in_order(s, v + sg_size, end),
-                       unit_in_order(s, v + 2u * sg_size, end),
-                       unit_in_order(s, v + 3u * sg_size, end), floor, share, run, cap);
+        run = put_four(compaction_unit(s, v, end, floor),
+                       compaction_unit(s, v + sg_size, end, floor),
+                       compaction_unit(s, v + 2u * sg_size, end, floor),
+                       compaction_unit(s, v + 3u * sg_size, end, floor), share, run, cap);
     }
     if run > cap {
         atomicOr(&slice_overflow, 1u);
