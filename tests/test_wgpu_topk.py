@@ -531,13 +531,13 @@ FLOOR_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1),))
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
-    """Keys at or above a floor from a sample, then select_held over them: random rows (the
-    floor taken), a row whose top keys crowd its first sixteenth (more than one subgroup's share
-    of the slots), rows with ties at the k-th key, constant rows and heavy ties (more keys reach
-    the floor than there are slots: the radix select takes the row), rows starting between
-    words, strided and transposed rows, float16 subnormals, k up to 1024, sorted and unsorted,
-    samples of every size (one to four units an invocation); on subgroups and on the portable
-    entry point."""
+    """Keys at or above a floor from a sample, then select_held over them: random rows (the floor
+    taken), a row whose top keys crowd its first sixteenth (more than one subgroup's share of the
+    slots) with NaNs of either sign, +-inf and +-0.0, rows with ties at the k-th key, constant rows
+    and heavy ties (more keys reach the floor than there are slots: the radix select takes the row),
+    rows starting between words, strided and transposed rows, float16 subnormals, k up to 1024,
+    sorted and unsorted, samples of every size (one to four units an invocation); on subgroups and
+    on the portable entry point."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
@@ -549,6 +549,9 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
         if dtype in ("float32", "float16"):
             a[1:] = rng.standard_normal((rows - 1, cols)).astype(dtype)
             a[1, :cols // 16] += 50
+            specials = np.array([np.nan, np.nan, np.inf, -np.inf, -0.0, 0.0], dtype)
+            specials[1] = np.copysign(specials[1], -1)
+            a[1, rng.choice(cols, len(specials), replace=False)] = specials
             a[2] = np.round(a[2] * 32) / 32  # ties at the k-th key
             if rows > 3:
                 a[3] *= 2e-6  # subnormals in float16 (keys of a zero exponent)

@@ -11,9 +11,43 @@ var<workgroup> slice_found: atomic<u32>;
 var<workgroup> w_counts: vec2<u32>;  // slices over their share, keys found
 
 // Writes the keys at or above the floor of four units a lane (unit 0 of every lane, then unit
-// 1, ...: index order) from slot `run` of the share on; returns the slot after the last. The
-// counts, two to a u32 in 16-bit fields, take one prefix sum a pair.
+// 1, ...: index order) from slot `run` of the share on; returns the slot after the last. On
+// float16 rows, where no unit of the subgroup holds more than one, each unit's slots come from a
+// ballot of the lanes with a hit (H100, 4096 x 32000 float16: k=128 0.288 -> 0.282 ms, k=64 0.291
+// -> 0.281; float32 rows ran 1 to 4% slower with it); otherwise the counts, two to a u32 in
+// 16-bit fields, take one prefix sum a pair.
 fn put_four(h0: Hit, h1: Hit, h2: Hit, h3: Hit, first: u32, run: u32, cap: u32) -> u32 {
+    let most = max(max(h0.bits & (h0.bits - 1u), h1.bits & (h1.bits - 1u)),
+                   max(h2.bits & (h2.bits - 1u), h3.bits & (h3.bits - 1u)));
+    if ELEM_BITS == 16u && subgroupAll(most == 0u) {
+        let at1 = put_single(h0, first, run, cap);
+        let at2 = put_single(h1, first, at1, cap);
+        let at3 = put_single(h2, first, at2, cap);
+        return put_single(h3, first, at3, cap);
+    }
+    return put_four_counted(h0, h1, h2, h3, first, run, cap);
+}
+
+// Writes the unit's key at or above the floor, where each lane's unit has at most one, from slot
+// `run` on; returns the slot after the last.
+fn put_single(h: Hit, first: u32, run: u32, cap: u32) -> u32 {
+    let lanes = subgroupBallot(h.bits != 0u);
+    if h.bits != 0u {
+        put_hit(h, firstTrailingBit(h.bits), first, run + lanes_before(lanes), cap);
+    }
+    return run + dot(countOneBits(lanes), vec4<u32>(1u));
+}
+
+// How many of the ballot's lanes come before this one.
+fn lanes_before(lanes: vec4<u32>) -> u32 {
+    let d = vec4<i32>(i32(sg_lane)) - vec4<i32>(0, 32, 64, 96);
+    let part = (vec4<u32>(1u) << vec4<u32>(clamp(d, vec4<i32>(0), vec4<i32>(31)))) - 1u;
+    let below = select(select(vec4<u32>(0u), part, d > vec4<i32>(0)), vec4<u32>(0xffffffffu),
+                       d >= vec4<i32>(32));
+    return dot(countOneBits(lanes & below), vec4<u32>(1u));
+}
+
+fn put_four_counted(h0: Hit, h1: Hit, h2: Hit, h3: Hit, first: u32, run: u32, cap: u32) -> u32 {
     let c01 = countOneBits(h0.bits) | (countOneBits(h1.bits) << 16u);
     let c23 = countOneBits(h2.bits) | (countOneBits(h3.bits) << 16u);
     let e01 = subgroupExclusiveAdd(c01);
@@ -23,10 +57,10 @@ fn put_four(h0: Hit, h1: Hit, h2: Hit, h3: Hit, first: u32, run: u32, cap: u32) 
     let t0 = t01 & 0xffffu;
     let t1 = t01 >> 16u;
     let t2 = t23 & 0xffffu;
-    put_hits(h0.un, h0.bits, first, run + (e01 & 0xffffu), cap);
-    put_hits(h1.un, h1.bits, first, run + t0 + (e01 >> 16u), cap);
-    put_hits(h2.un, h2.bits, first, run + t0 + t1 + (e23 & 0xffffu), cap);
-    put_hits(h3.un, h3.bits, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
+    put_hits(h0, first, run + (e01 & 0xffffu), cap);
+    put_hits(h1, first, run + t0 + (e01 >> 16u), cap);
+    put_hits(h2, first, run + t0 + t1 + (e23 & 0xffffu), cap);
+    put_hits(h3, first, run + t0 + t1 + t2 + (e23 >> 16u), cap);
     return run + t0 + t1 + t2 + (t23 >> 16u);
 }
 

@@ -123,37 +123,91 @@ fn unit_hits(un: Unit, floor: u32) -> u32 {
         | dot(select(vec4<u32>(0u), vec4<u32>(16u, 32u, 64u, 128u), hi), vec4<u32>(1u));
 }
 
-// A unit of the compaction and its elements that reach the floor.
+// A unit of the compaction and its elements that reach the floor. A raw word unit (raw_hits)
+// holds the stored word in `un.lo`, not keys.
 struct Hit {
     un: Unit,
     bits: u32,
+    raw: bool,
 }
 
 // Unit v of the segment in index order (unit_in_order) and its hits: each unit is tested as it is
 // loaded, not after a sweep's four loads (H100: 16384 x 8192 float32 k=128 0.663 -> 0.621 ms,
-// 4096 x 32000 float16 k=128 0.292 -> 0.286).
+// 4096 x 32000 float16 k=128 0.292 -> 0.286). Word units go by raw_hits where raw_reach allows,
+// their keys computed only for the hits (4096 x 32000 k=128: float16 0.268 -> 0.239 ms, float32
+// 0.398 -> 0.385).
 fn compaction_unit(s: Segment, v: u32, end: u32, floor: u32) -> Hit {
+    let r = raw_reach(floor);
+    if r != 0u && v >= s.head && v < min(s.head + word_units(s), end) {
+        let w = src4[s.w0 + v - s.head];
+        let un = Unit(w, vec4<u32>(0u), word_col(s, v - s.head), 128u / ELEM_BITS);
+        return Hit(un, raw_hits(w, r), true);
+    }
     let un = unit_in_order(s, v, end);
-    return Hit(un, unit_hits(un, floor));
+    return Hit(un, unit_hits(un, floor), false);
 }
 
-// Writes the unit's elements named by `hits` (unit_hits) from slot `at` (of `cap` from `first`)
-// on. Few units hold any: a loop over the set bits costs far less than a test of every element
-// (H100, 4096 x 32000 float16, k=128: the whole dispatch 0.320 -> 0.262 ms).
-fn put_hits(un: Unit, hits: u32, first: u32, at: u32, cap: u32) {
-    var rest = hits;
+// For float rows, largest first, with a floor above zero and at most +inf: the lowest stored
+// bits that reach it (the floor's key is those bits with the sign bit set); 0 otherwise.
+fn raw_reach(floor: u32) -> u32 {
+    let sign = 1u << (KEY_BITS - 1u);
+    let inf = select(0xfc00u, 0xff800000u, KEY_BITS == 32u);  // the key of +inf
+    if KEY_KIND != 0u || prm.largest == 0u || floor <= sign || floor > inf {
+        return 0u;
+    }
+    return floor - sign;
+}
+
+// The elements of a word that reach the floor of raw_reach r, as unit_hits' bits, from their
+// stored bits, without keys: an element reaches it where it is a positive value (or NaN) of at
+// least r, or a NaN of negative sign. Each element is tested in the top bits of a u32, where its
+// sign is the sign of the i32 (float16 halves: the low one shifted up).
+fn raw_hits(w: vec4<u32>, r: u32) -> u32 {
+    let nan = vec4<u32>(select(0xfc00ffffu, 0xff800000u, ELEM_BITS == 32u));
+    let least = vec4<i32>(i32(r << (32u - ELEM_BITS)));
+    let hi = (bitcast<vec4<i32>>(w) >= least) | (w > nan);
+    if ELEM_BITS == 32u {
+        return dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), hi), vec4<u32>(1u));
+    }
+    let low = w << vec4<u32>(16u);
+    let lo = (bitcast<vec4<i32>>(low) >= least) | (low > nan);
+    return dot(select(vec4<u32>(0u), vec4<u32>(1u, 4u, 16u, 64u), lo), vec4<u32>(1u))
+        | dot(select(vec4<u32>(0u), vec4<u32>(2u, 8u, 32u, 128u), hi), vec4<u32>(1u));
+}
+
+// The stored bits of element i of a raw word unit.
+fn raw_element(w: vec4<u32>, i: u32) -> u32 {
+    let per = 32u / ELEM_BITS;  // elements a u32
+    let j = i / per;
+    let word = select(select(w.x, w.y, j == 1u), select(w.z, w.w, j == 3u), j >= 2u);
+    return (word >> ((i % per) * ELEM_BITS)) & key_mask();
+}
+
+// Writes the elements named by the hit's bits from slot `at` (of `cap` from `first`) on. Few
+// units hold any: a loop over the set bits costs far less than a test of every element (H100,
+// 4096 x 32000 float16, k=128: the whole dispatch 0.320 -> 0.262 ms).
+fn put_hits(h: Hit, first: u32, at: u32, cap: u32) {
+    var rest = h.bits;
     var slot = at;
     while rest != 0u {
-        let i = firstTrailingBit(rest);
+        put_hit(h, firstTrailingBit(rest), first, slot, cap);
         rest &= rest - 1u;
-        let quad = select(un.lo, un.hi, i >= 4u);
-        let j = i & 3u;
-        let key = select(select(quad.x, quad.y, j == 1u), select(quad.z, quad.w, j == 3u),
-                         j >= 2u);
-        if slot < cap {
-            dst[first + slot] = vec2<u32>(key, un.col + i);
-        }
         slot += 1u;
+    }
+}
+
+// Writes element i of the hit's unit to slot `slot` (of `cap` from `first`).
+fn put_hit(h: Hit, i: u32, first: u32, slot: u32, cap: u32) {
+    var key: u32;
+    if h.raw {
+        key = keys4(vec4<u32>(raw_element(h.un.lo, i), 0u, 0u, 0u)).x;
+    } else {
+        let quad = select(h.un.lo, h.un.hi, i >= 4u);
+        let j = i & 3u;
+        key = select(select(quad.x, quad.y, j == 1u), select(quad.z, quad.w, j == 3u), j >= 2u);
+    }
+    if slot < cap {
+        dst[first + slot] = vec2<u32>(key, h.un.col + i);
     }
 }
 
@@ -173,7 +227,7 @@ fn compact_by_scan(lid: u32, s: Segment, floor: u32, first: u32) -> u32 {
     for (var base = 0u; base < units; base += WG) {
         let h = compaction_unit(s, base + lid, units, floor);
         let sc = scan_exclusive(countOneBits(h.bits), lid);
-        put_hits(h.un, h.bits, first, run + sc.x, prm.out_slots);
+        put_hits(h, first, run + sc.x, prm.out_slots);
         run += sc.y;
     }
     return run;
