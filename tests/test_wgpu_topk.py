@@ -351,12 +351,26 @@ def adversarial_rows(rng, dtype: str, cols: int) -> np.ndarray:
     return a.astype(np.dtype(dtype))
 
 
+def add_specials(rng, row: np.ndarray) -> None:
+    """Puts a NaN of either sign, +-inf and +-0.0 at random places of a float row: few enough
+    for a floor above zero, where keys of those elements are tested on their stored bits."""
+    specials = np.array([np.nan, np.nan, np.inf, -np.inf, -0.0, 0.0], row.dtype)
+    specials[1] = np.copysign(specials[1], -1)
+    row[rng.choice(len(row), len(specials), replace=False)] = specials
+
+
 @pytest.mark.parametrize("choice", FILTER_CHOICES, ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
 def test_filter_path_over_many_sweeps(ctx, dtype, choice):
     rng = np.random.default_rng()
     cols = 4099
-    for a in (make_input(rng, dtype, 3, cols), adversarial_rows(rng, dtype, cols)):
+    inputs = [make_input(rng, dtype, 3, cols), adversarial_rows(rng, dtype, cols)]
+    if dtype in ("float32", "float16"):
+        normal = rng.standard_normal((2, cols)).astype(dtype)
+        for row in normal:
+            add_specials(rng, row)
+        inputs.append(normal)
+    for a in inputs:
         x = from_numpy(ctx, a)
         for k in (2, 9, 128):
             assert wtopk.layout(ctx, cols, k, True, choice).filtered
@@ -549,9 +563,7 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
         if dtype in ("float32", "float16"):
             a[1:] = rng.standard_normal((rows - 1, cols)).astype(dtype)
             a[1, :cols // 16] += 50
-            specials = np.array([np.nan, np.nan, np.inf, -np.inf, -0.0, 0.0], dtype)
-            specials[1] = np.copysign(specials[1], -1)
-            a[1, rng.choice(cols, len(specials), replace=False)] = specials
+            add_specials(rng, a[1])
             a[2] = np.round(a[2] * 32) / 32  # ties at the k-th key
             if rows > 3:
                 a[3] *= 2e-6  # subnormals in float16 (keys of a zero exponent)

@@ -110,6 +110,23 @@ fn offer_quad(keys: vec4<u32>, col: u32, live: u32, want: u32, bit0: u32) -> u32
 
 // Offers the elements of unit u whose bits (UNIT_MAX per unit, from bit0) are set in `want`.
 fn offer_unit(s: Segment, mode: u32, u: u32, want: u32, bit0: u32) -> u32 {
+    // Where raw_reach allows, a word's elements at or above the floor are found from their stored
+    // bits, and only theirs are keyed and offered (few are): H100, 4096 x 32000 k=32 0.312 ->
+    // 0.277 ms float32, 0.236 -> 0.196 float16.
+    let r = raw_reach(floor_key);
+    if mode == s.word_mode && r != 0u {
+        let w = src4[s.w0 + u];
+        let col = word_col(s, u);
+        var rest = raw_hits(w, r) & (want >> firstTrailingBit(bit0));
+        var missed = 0u;
+        while rest != 0u {
+            let i = firstTrailingBit(rest);
+            rest &= rest - 1u;
+            let key = keys4(vec4<u32>(raw_element(w, i), 0u, 0u, 0u)).x;
+            missed |= offer(key, col + i, true, bit0 << i);
+        }
+        return missed;
+    }
     let un = load_unit(s, mode, u);
     return offer_quad(un.lo, un.col, quad_live(un.n, 0u), want, bit0)
         | offer_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), want, bit0 << 4u);

@@ -147,42 +147,6 @@ fn compaction_unit(s: Segment, v: u32, end: u32, floor: u32) -> Hit {
     return Hit(un, unit_hits(un, floor), false);
 }
 
-// For float rows, largest first, with a floor above zero and at most +inf: the lowest stored
-// bits that reach it (the floor's key is those bits with the sign bit set); 0 otherwise.
-fn raw_reach(floor: u32) -> u32 {
-    let sign = 1u << (KEY_BITS - 1u);
-    let inf = select(0xfc00u, 0xff800000u, KEY_BITS == 32u);  // the key of +inf
-    if KEY_KIND != 0u || prm.largest == 0u || floor <= sign || floor > inf {
-        return 0u;
-    }
-    return floor - sign;
-}
-
-// The elements of a word that reach the floor of raw_reach r, as unit_hits' bits, from their
-// stored bits, without keys: an element reaches it where it is a positive value (or NaN) of at
-// least r, or a NaN of negative sign. Each element is tested in the top bits of a u32, where its
-// sign is the sign of the i32 (float16 halves: the low one shifted up).
-fn raw_hits(w: vec4<u32>, r: u32) -> u32 {
-    let nan = vec4<u32>(select(0xfc00ffffu, 0xff800000u, ELEM_BITS == 32u));
-    let least = vec4<i32>(i32(r << (32u - ELEM_BITS)));
-    let hi = (bitcast<vec4<i32>>(w) >= least) | (w > nan);
-    if ELEM_BITS == 32u {
-        return dot(select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), hi), vec4<u32>(1u));
-    }
-    let low = w << vec4<u32>(16u);
-    let lo = (bitcast<vec4<i32>>(low) >= least) | (low > nan);
-    return dot(select(vec4<u32>(0u), vec4<u32>(1u, 4u, 16u, 64u), lo), vec4<u32>(1u))
-        | dot(select(vec4<u32>(0u), vec4<u32>(2u, 8u, 32u, 128u), hi), vec4<u32>(1u));
-}
-
-// The stored bits of element i of a raw word unit.
-fn raw_element(w: vec4<u32>, i: u32) -> u32 {
-    let per = 32u / ELEM_BITS;  // elements a u32
-    let j = i / per;
-    let word = select(select(w.x, w.y, j == 1u), select(w.z, w.w, j == 3u), j >= 2u);
-    return (word >> ((i % per) * ELEM_BITS)) & key_mask();
-}
-
 // Writes the elements named by the hit's bits from slot `at` (of `cap` from `first`) on. Few
 // units hold any: a loop over the set bits costs far less than a test of every element (H100,
 // 4096 x 32000 float16, k=128: the whole dispatch 0.320 -> 0.262 ms).
