@@ -558,7 +558,7 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
     sizes = {wtopk.floor_sample_units(cols, k, itembits) for cols in (9001, 5000)
              for k in (64, 128, 300, 1024)}
     assert sizes == set(range(1, itembits // 8 + 1))
-    for rows, cols in ((4, 9001), (3, 5000)):
+    for rows, cols in ((4, 9001), (3, 5000), (4, 2100)):  # 2100: the fallback's shortest rows
         a = make_input(rng, dtype, rows, cols)
         if dtype in ("float32", "float16"):
             a[1:] = rng.standard_normal((rows - 1, cols)).astype(dtype)
@@ -629,8 +629,10 @@ def fallback_field(name):
 
 def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
     hk = fallback_field("hk")
-    assert hk(16384, 4096, 64) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
+    assert hk(2048, 4096, 64) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
+    assert hk(16384, 2048, 128) == 1 and hk(2048, 4096, 256, "float16") == 1
     assert hk(16384, 4096, 32) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
+    assert hk(16384, 4096, 64) == 0 and hk(4096, 3000, 256, "float16") == 0  # floor candidates
 
 
 def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
@@ -641,7 +643,15 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(4096, 32000, 64, "float16") == 1 and fc(4096, 32000, 64) == 0
     assert fc(4096, 32000, 65) == 1 and fc(1024, 8192, 64, "float16") == 1
     assert fc(256, 32768, 64, "float16") == 0 and fc(4096, 32000, 63, "float16") == 0
-    assert fc(16384, 4096, 1024) == 0
+    assert fc(16384, 4096, 1024) == 0 and fc(2048, 4096, 128) == 0 and fc(16384, 2048, 128) == 0
+    assert fc(16384, 4096, 64) == 1 and fc(4096, 2049, 256, "float16") == 1
+
+
+def test_fallback_floor_candidates_on_subgroups_for_rows_of_4096_only_for_4_byte_keys(
+        clean_heuristics):
+    sg = fallback_field("sg")
+    assert sg(16384, 4096, 128) == 1 and sg(16384, 4096, 128, "float16") == 0
+    assert sg(16384, 4096, 32) == 0 and sg(16384, 32000, 8, "float16") == 1
 
 
 def test_floor_sample_shrinks_where_fewer_keys_suffice():
