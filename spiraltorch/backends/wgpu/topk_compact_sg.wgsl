@@ -47,6 +47,7 @@ fn lanes_before(lanes: vec4<u32>) -> u32 {
     return dot(countOneBits(lanes & below), vec4<u32>(1u));
 }
 
+// put_four by prefix sums of the units' counts.
 fn put_four_counted(h0: Hit, h1: Hit, h2: Hit, h3: Hit, first: u32, run: u32, cap: u32) -> u32 {
     let c01 = countOneBits(h0.bits) | (countOneBits(h1.bits) << 16u);
     let c23 = countOneBits(h2.bits) | (countOneBits(h3.bits) << 16u);
