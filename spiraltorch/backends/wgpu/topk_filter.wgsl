@@ -122,7 +122,7 @@ fn offer_unit(s: Segment, mode: u32, u: u32, want: u32, bit0: u32) -> u32 {
         while rest != 0u {
             let i = firstTrailingBit(rest);
             rest &= rest - 1u;
-            let key = keys4(vec4<u32>(raw_element(w, i), 0u, 0u, 0u)).x;
+            let key = word_key(w, i);
             missed |= offer(key, col + i, true, bit0 << i);
         }
         return missed;

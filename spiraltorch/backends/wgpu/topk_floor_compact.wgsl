@@ -164,7 +164,7 @@ fn put_hits(h: Hit, first: u32, at: u32, cap: u32) {
 fn put_hit(h: Hit, i: u32, first: u32, slot: u32, cap: u32) {
     var key: u32;
     if h.raw {
-        key = keys4(vec4<u32>(raw_element(h.un.lo, i), 0u, 0u, 0u)).x;
+        key = word_key(h.un.lo, i);
     } else {
         let quad = select(h.un.lo, h.un.hi, i >= 4u);
         let j = i & 3u;
@@ -216,7 +216,7 @@ fn workgroup_main(lid: u32, group: u32) {
     let first = group * prm.out_slots;
     let taken = compact_candidates(lid, s, sample_floor(lid, s), first);
     if lid == 0u {
-        w_taken = u32(taken);
+        w_taken = u32(taken);  // the same in every invocation, made uniform for radix_select
     }
     if workgroupUniformLoad(&w_taken) == 0u {
         storageBarrier();  // the compaction's writes to the slots come first

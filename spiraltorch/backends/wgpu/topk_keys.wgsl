@@ -134,10 +134,10 @@ fn raw_hits(w: vec4<u32>, r: u32) -> u32 {
         | dot(select(vec4<u32>(0u), vec4<u32>(2u, 8u, 32u, 128u), hi), vec4<u32>(1u));
 }
 
-// The stored bits of element i of a 16-byte word.
-fn raw_element(w: vec4<u32>, i: u32) -> u32 {
+// The key of element i of a 16-byte word of stored bits.
+fn word_key(w: vec4<u32>, i: u32) -> u32 {
     let per = 32u / ELEM_BITS;  // elements a u32
     let j = i / per;
     let word = select(select(w.x, w.y, j == 1u), select(w.z, w.w, j == 3u), j >= 2u);
-    return (word >> ((i % per) * ELEM_BITS)) & key_mask();
+    return keys4(vec4<u32>((word >> ((i % per) * ELEM_BITS)) & key_mask(), 0u, 0u, 0u)).x;
 }
