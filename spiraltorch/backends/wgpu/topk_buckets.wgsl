@@ -35,7 +35,7 @@ fn first_state() -> vec4<u32> {
 
 // Digit (key >> shift) & (bins - 1) of the keys under `prefix`, counted in `hist`.
 fn count_key_under(key: u32, live: bool, prefix: u32, mask: u32, shift: u32, bins: u32) {
-    if live && (key & mask) == prefix {
+    if live & ((key & mask) == prefix) {
         atomicAdd(&hist[(key >> shift) & (bins - 1u)], 1u);
     }
 }

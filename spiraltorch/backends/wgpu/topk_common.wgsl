@@ -32,5 +32,5 @@ fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // a ranks strictly before b.
 fn ranks_before(a: vec2<u32>, b: vec2<u32>) -> bool {
-    return a.x > b.x || (a.x == b.x && a.y < b.y);
+    return (a.x > b.x) | ((a.x == b.x) & (a.y < b.y));
 }

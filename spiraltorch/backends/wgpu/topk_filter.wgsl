@@ -64,7 +64,7 @@ fn shrink(lid: u32, count: u32) -> u32 {
 }
 
 fn beats(e: vec2<u32>) -> bool {
-    return e.x >= floor_key && (!have_thr || ranks_before(e, thr));
+    return (e.x >= floor_key) & (!have_thr | ranks_before(e, thr));
 }
 
 // Buffers `e`; false when the buffer is full.
@@ -102,10 +102,10 @@ fn offer_quad(keys: vec4<u32>, col: u32, live: u32, want: u32, bit0: u32) -> u32
     if !any(keys >= vec4<u32>(floor_key)) {
         return 0u;
     }
-    return offer(keys.x, col, live > 0u && (want & bit0) != 0u, bit0)
-        | offer(keys.y, col + 1u, live > 1u && (want & (bit0 << 1u)) != 0u, bit0 << 1u)
-        | offer(keys.z, col + 2u, live > 2u && (want & (bit0 << 2u)) != 0u, bit0 << 2u)
-        | offer(keys.w, col + 3u, live > 3u && (want & (bit0 << 3u)) != 0u, bit0 << 3u);
+    return offer(keys.x, col, (live > 0u) & ((want & bit0) != 0u), bit0)
+        | offer(keys.y, col + 1u, (live > 1u) & ((want & (bit0 << 1u)) != 0u), bit0 << 1u)
+        | offer(keys.z, col + 2u, (live > 2u) & ((want & (bit0 << 2u)) != 0u), bit0 << 2u)
+        | offer(keys.w, col + 3u, (live > 3u) & ((want & (bit0 << 3u)) != 0u), bit0 << 3u);
 }
 
 // Offers the elements of unit u whose bits (UNIT_MAX per unit, from bit0) are set in `want`.

@@ -138,7 +138,7 @@ struct Hit {
 // 0.398 -> 0.385).
 fn compaction_unit(s: Segment, v: u32, end: u32, floor: u32) -> Hit {
     let r = raw_reach(floor);
-    if r != 0u && v >= s.head && v < min(s.head + word_units(s), end) {
+    if (r != 0u) & (v >= s.head) & (v < min(s.head + word_units(s), end)) {
         let w = src4[s.w0 + v - s.head];
         let un = Unit(w, vec4<u32>(0u), word_col(s, v - s.head), 128u / ELEM_BITS);
         return Hit(un, raw_hits(w, r), true);

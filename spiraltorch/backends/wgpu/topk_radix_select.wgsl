@@ -26,7 +26,7 @@ fn count_digits(lid: u32, s: Segment, mode: u32, units: u32, prefix: u32, mask: 
 // 1 for a key above the prefix, 0x10000 for one equal to it, 0 otherwise (or not live).
 fn tally(key: u32, live: bool, prefix: u32, mask: u32) -> u32 {
     let m = key & mask;
-    if !live || m < prefix {
+    if !live | (m < prefix) {
         return 0u;
     }
     return select(0x10000u, 1u, m > prefix);
@@ -47,7 +47,7 @@ fn place(key: u32, col: u32, live: bool, prefix: u32, mask: u32, out_base: u32,
     }
     let p = *at;
     let q = p.x + min(p.y, p.z);
-    if (c == 1u || p.y < p.z) && q < prm.out_slots {
+    if ((c == 1u) | (p.y < p.z)) & (q < prm.out_slots) {
         dst[out_base + q] = vec2<u32>(key, col);
     }
     *at += select(vec3<u32>(0u, 1u, 0u), vec3<u32>(1u, 0u, 0u), c == 1u);
@@ -81,7 +81,7 @@ fn compact_units(lid: u32, s: Segment, mode: u32, first: u32, last: u32, prefix:
         let sc = scan_exclusive(packed, lid);
         var at = vec3<u32>(run.x + (sc.x & 0xffffu), run.y + (sc.x >> 16u), need);
         for (var j = 0u; j < KL; j++) {
-            if u0 + j < last && packed != 0u {
+            if (u0 + j < last) & (packed != 0u) {
                 let un = load_unit(s, mode, u0 + j);
                 place_quad(un.lo, un.col, quad_live(un.n, 0u), prefix, mask, out_base, &at);
                 place_quad(un.hi, un.col + 4u, quad_live(un.n, 1u), prefix, mask, out_base, &at);

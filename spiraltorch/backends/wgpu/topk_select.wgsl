@@ -32,7 +32,7 @@ var<workgroup> w_floor: atomic<u32>;
 var<workgroup> w_pick: u32;
 
 fn better(e: vec2<u32>, best: vec2<u32>) -> vec2<u32> {
-    if e.y != NONE && (best.y == NONE || ranks_before(e, best)) {
+    if (e.y != NONE) & ((best.y == NONE) | ranks_before(e, best)) {
         return e;
     }
     return best;
@@ -129,7 +129,7 @@ fn select_best(lid: u32, s: Segment, out_base: u32) {
     for (var half = WG / 2u; half > 0u; half /= 2u) {
         if lid < half {
             let other = vec2<u32>(best_key[lid + half], best_idx[lid + half]);
-            if other.y != NONE && (best.y == NONE || ranks_before(other, best)) {
+            if (other.y != NONE) & ((best.y == NONE) | ranks_before(other, best)) {
                 best = other;
                 best_key[lid] = best.x;
                 best_idx[lid] = best.y;

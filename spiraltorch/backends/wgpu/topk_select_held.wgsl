@@ -37,7 +37,7 @@ struct Quad {
 // contiguous row take one 16-byte (32-bit elements) or 8-byte (16-bit) load.
 fn input_keys(base: u32, col: u32) -> vec4<u32> {
     let lin = base + col;
-    if prm.col_stride == 1u && col + 4u <= prm.cols && lin % 4u == 0u {
+    if (prm.col_stride == 1u) & (col + 4u <= prm.cols) & (lin % 4u == 0u) {
         if ELEM_BITS == 32u {
             return keys4(src4[lin / 4u]);
         }
@@ -103,7 +103,7 @@ fn tally_quad(q: Quad, prefix: u32, mask: u32) -> u32 {
 // equal keys taken (z = need); a winner's slot counts the earlier ones.
 fn place(key: u32, idx: u32, live: bool, prefix: u32, mask: u32, at: ptr<function, vec3<u32>>) {
     let m = key & mask;
-    if !live || m < prefix {
+    if !live | (m < prefix) {
         return;
     }
     let p = *at;

@@ -23,7 +23,7 @@ fn scan_exclusive(v: u32, lid: u32) -> vec2<u32> {
 // Counts of the 2-bit digit at `shift` of the quad's live keys under `prefix`: digits 0 and 1 in
 // the low and high halves of x, digits 2 and 3 in those of y.
 fn digit_counts(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) -> vec2<u32> {
-    if live == 0u || !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
+    if (live == 0u) | !any((keys & vec4<u32>(mask)) == vec4<u32>(prefix)) {
         return vec2<u32>(0u);
     }
     let under = (keys & vec4<u32>(mask)) == vec4<u32>(prefix)
