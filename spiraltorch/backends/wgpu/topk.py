@@ -41,7 +41,8 @@ u32 word (an odd k of 16-bit values) may be written by different workgroups.
 
 On devices with subgroups, the backend field ``sr`` = 1 replaces step 1 by ``select_rows`` for
 2 <= k and rows of up to SELECT_ROWS_COLS_MAX columns: one subgroup per row, a radix select with
-2-bit digits counted by subgroup sums and no workgroup memory (many short rows).
+digits of one or two bits (SELECT_ROWS_DIGIT_BITS) counted by subgroup sums and no workgroup
+memory (many short rows).
 For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by ``rowwise``:
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k),
 and writes the output itself up to k = ROWWISE_EMIT_K_MAX.
@@ -118,6 +119,11 @@ ROWWISE_EMIT_K_MAX = 8
 SELECT_ROWS_WG = 128
 SELECT_ROWS_PER_WG = 4  # rows a workgroup of ``select_rows`` takes (one per subgroup of 32)
 SELECT_ROWS_COLS_MAX = 8192  # its digit counts are 16-bit
+# Digit bits of its radix select by key bits: twice the passes of one subgroup sum each where keys
+# have 32 bits (H100, Vulkan, float32, whole calls: 65536 x 256 k=8 0.216 -> 0.190 ms, k=32 0.267
+# -> 0.237, k=128 0.382 -> 0.356), two bits a pass for shorter keys (float16, the selection alone:
+# 65536 x 256 k=8 0.175 -> 0.190 ms with one bit).
+SELECT_ROWS_DIGIT_BITS = {8: 2, 16: 2, 32: 1}
 # Where ``filter`` beats radix select (H100, Vulkan), by stored element bits: (largest k, shortest
 # segment). Its floor keeps all but a few elements out of its buffer when k is small, so short
 # segments pay off too; for larger k its buffer costs more than radix passes, which re-read short
@@ -429,7 +435,8 @@ class TopkLaunch:
                        dict(geometry, seg_len=slots, nseg=1, out_slots=plan.slots, in_slots=slots))
         elif plan.by_subgroup:
             self._add("topk select rows", _SELECT_ROWS_FILES,
-                      {"WG": SELECT_ROWS_WG, "ROWS": SELECT_ROWS_PER_WG},
+                      {"WG": SELECT_ROWS_WG, "ROWS": SELECT_ROWS_PER_WG,
+                       "ROW_DIGIT_BITS": SELECT_ROWS_DIGIT_BITS[self.key_bits]},
                       [x.buffer, x.buffer, pairs, None, None, None],
                       math.ceil(rows / SELECT_ROWS_PER_WG),
                       dict(geometry, seg_len=cols, nseg=1, out_slots=plan.slots))

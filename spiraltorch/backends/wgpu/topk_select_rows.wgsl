@@ -1,7 +1,8 @@
 // TopK selection of many short rows, one subgroup per row: the radix select of topk_select.wgsl
-// with 2-bit digits counted by subgroup sums instead of a workgroup histogram, and an ordered
-// compaction by subgroup prefix sums, so a row needs no workgroup memory and no barrier. Output
-// as select's: k (key, index) pairs per row in index order, unused slots padded with (0, NONE).
+// with digits of ROW_DIGIT_BITS (1 or 2) counted by subgroup sums instead of a workgroup
+// histogram, and an ordered compaction by subgroup prefix sums, so a row needs no workgroup memory
+// and no barrier. Output as select's: k (key, index) pairs per row in index order, unused slots
+// padded with (0, NONE).
 //
 // The subgroups of a workgroup take its ROWS rows one at a time from a counter, so any subgroup
 // size and any layout of subgroups over the workgroup works; a lane's place among the active
@@ -12,6 +13,7 @@
 // lavapipe; the cause was not found.)
 
 override ROWS: u32 = 4u;  // rows per workgroup
+override ROW_DIGIT_BITS: u32 = 2u;  // 1: one subgroup sum a digit; 2: two
 
 var<workgroup> next_row: atomic<u32>;
 
@@ -35,7 +37,21 @@ fn digit_counts(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) 
     return vec2<u32>(low.x + low.y + low.z + low.w, high.x + high.y + high.z + high.w);
 }
 
+// Keys under `prefix` with bit `shift` set, of the quad's live keys.
+fn ones_under(keys: vec4<u32>, live: u32, prefix: u32, mask: u32, shift: u32) -> u32 {
+    let on = ((keys & vec4<u32>(mask)) == vec4<u32>(prefix))
+        & (vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(live))
+        & (((keys >> vec4<u32>(shift)) & vec4<u32>(1u)) == vec4<u32>(1u));
+    let c = select(vec4<u32>(0u), vec4<u32>(1u), on);
+    return c.x + c.y + c.z + c.w;
+}
+
+// The unit's counts of the digit at `shift` (1-bit digits: the keys with the bit set in x).
 fn unit_counts(un: Unit, prefix: u32, mask: u32, shift: u32) -> vec2<u32> {
+    if ROW_DIGIT_BITS == 1u {
+        return vec2<u32>(ones_under(un.lo, quad_live(un.n, 0u), prefix, mask, shift)
+                         + ones_under(un.hi, quad_live(un.n, 1u), prefix, mask, shift), 0u);
+    }
     return digit_counts(un.lo, quad_live(un.n, 0u), prefix, mask, shift)
         + digit_counts(un.hi, quad_live(un.n, 1u), prefix, mask, shift);
 }
@@ -93,8 +109,9 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
     }
     // As in topk_select.wgsl: a row no longer than k is taken whole (prefix 0 under mask 0).
     var open = s.n > need;
+    var here = s.n;  // keys under the prefix
     while open {
-        shift -= 2u;
+        shift -= ROW_DIGIT_BITS;
         var mine = unit_counts(first, prefix, mask, shift) + unit_counts(second, prefix, mask,
                                                                          shift);
         if !held {
@@ -102,6 +119,19 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
                                     shift)
                 + count_lane_units(s, single_mode(), single_units(s), lane, lanes, prefix, mask,
                                    shift);
+        }
+        if ROW_DIGIT_BITS == 1u {
+            let ones = subgroupAdd(mine.x);
+            if ones >= need {
+                prefix |= 1u << shift;
+                here = ones;
+            } else {
+                need -= ones;
+                here -= ones;
+            }
+            mask |= 1u << shift;
+            open = (here != need) & (shift > 0u);
+            continue;
         }
         let counts = subgroupAdd(mine);
         let per_digit = vec4<u32>(counts.x & 0xffffu, counts.x >> 16u, counts.y & 0xffffu,
@@ -116,11 +146,11 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
             }
             above += per_digit[digit];
         }
-        let here = per_digit[digit];
+        here = per_digit[digit];
         prefix |= digit << shift;
         mask |= 3u << shift;
         need -= above;
-        open = here != need && shift > 0u;
+        open = (here != need) & (shift > 0u);
     }
     var runs = compact_lane_units(s, single_mode(), 0u, s.head, lane, lanes, prefix, mask, need,
                                   out_base, vec2<u32>(0u, 0u));
