@@ -136,17 +136,17 @@ fn select_row(row: u32, lane: u32, lanes: u32) {
         let counts = subgroupAdd(mine);
         let per_digit = vec4<u32>(counts.x & 0xffffu, counts.x >> 16u, counts.y & 0xffffu,
                                   counts.y >> 16u);
-        var above = 0u;
-        var digit = 3u;
-        // The digit whose bucket holds the need-th key, counting from the top; the keys under
-        // the prefix number at least `need`, so digit 0 holds it when the others do not.
-        for (; digit > 0u; digit--) {
-            if above + per_digit[digit] >= need {
-                break;
-            }
-            above += per_digit[digit];
-        }
-        here = per_digit[digit];
+        // The digit whose bucket holds the need-th key, counting from the top: the highest whose
+        // keys and those of the digits above reach `need` (digit 0 when no other does, as the
+        // keys under the prefix number at least `need`), picked without branches.
+        let from_top = vec3<u32>(per_digit.w, per_digit.w + per_digit.z,
+                                 per_digit.w + per_digit.z + per_digit.y);
+        let reached = from_top >= vec3<u32>(need);
+        let digit = select(select(select(0u, 1u, reached.z), 2u, reached.y), 3u, reached.x);
+        let above = select(select(select(from_top.z, from_top.y, reached.z), from_top.x,
+                                  reached.y), 0u, reached.x);
+        here = select(select(select(per_digit.x, per_digit.y, reached.z), per_digit.z, reached.y),
+                      per_digit.w, reached.x);
         prefix |= digit << shift;
         mask |= 3u << shift;
         need -= above;
