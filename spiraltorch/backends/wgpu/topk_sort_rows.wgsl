@@ -20,9 +20,10 @@ fn workgroup_main(lid: u32, group: u32) {
     if first_row >= prm.rows {
         return;
     }
+    let row_bits = firstTrailingBit(n);  // n is a power of two
     for (var i = lid; i < block; i += WG) {
-        let row = first_row + i / n;
-        let col = i % n;
+        let row = first_row + (i >> row_bits);
+        let col = i & (n - 1u);
         var pair = vec2<u32>(0u, NONE);
         if row < prm.rows {
             pair = row_pair(row, col);

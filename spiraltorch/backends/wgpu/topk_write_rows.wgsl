@@ -15,8 +15,15 @@ fn write_rows(lid: u32, first_row: u32, held: u32, n: u32) {
         for (var q = 0u; q < per; q++) {
             let f = w * per + q - lead;  // output number within these rows (wraps below lead)
             if f < outputs {
-                let row = first_row + f / prm.k;
-                let pair = pair_of(s_slot[(f / prm.k) * n + f % prm.k]);
+                // the row among these and the place in it (no division where the rows are one)
+                var r = 0u;
+                var j = f;
+                if held > 1u {
+                    r = f / prm.k;
+                    j = f % prm.k;
+                }
+                let row = first_row + r;
+                let pair = pair_of(s_slot[r * n + j]);
                 let bits = element_bits(pair.x, prm.offset + row * prm.row_stride, pair.y);
                 word |= bits << (q * ELEM_BITS);
                 mask |= value_mask() << (q * ELEM_BITS);
