@@ -359,9 +359,11 @@ def add_specials(rng, row: np.ndarray) -> None:
     row[rng.choice(len(row), len(specials), replace=False)] = specials
 
 
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("choice", FILTER_CHOICES, ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
-def test_filter_path_over_many_sweeps(ctx, dtype, choice):
+def test_filter_path_over_many_sweeps(ctx, dtype, choice, subgroups, monkeypatch):
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     cols = 4099
     inputs = [make_input(rng, dtype, 3, cols), adversarial_rows(rng, dtype, cols)]
@@ -706,6 +708,21 @@ def test_filter_path_chosen_by_segment_length(ctx):
     rng = np.random.default_rng()
     a = make_input(rng, "float16", 2, 40000)
     check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)
+
+
+def test_filter_sorts_on_subgroups_but_for_small_k_on_many_rows(ctx):
+    """Where the device has subgroups the filter sorts its buffer in registers and shuffles, but
+    not for k <= 8 on 4096 rows or more."""
+    rng = np.random.default_rng()
+    choice = Choice(u2=0, wg=64, kl=1, extra=(("fq", 1),))
+    for rows, k, on_subgroups in ((4096, 8, False), (4096, 9, True), (4095, 8, True)):
+        a = make_input(rng, "float32", rows, 300)
+        x = from_numpy(ctx, a)
+        launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+        assert [p.label for p, *_ in launch._steps] == ["topk filter" + (
+            " subgroup" if on_subgroups and wtopk.subgroups_enabled(ctx) else "")]
+        launch.release()
+        check(ctx, a, x, k, True, True, choice)
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):

@@ -27,15 +27,16 @@ Choice, bit for bit. A call runs these dispatches, in order:
    from the input for NaN and zero keys). Where whole rows of winners fit one sort block,
    ``sort_rows`` does steps 2 and 3 in one dispatch.
 
-For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk,
-and then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so
-far, ending in the top k already in rank order; a floor found before the read
-(``topk_floor.wgsl``) keeps most elements out of the buffer from the start. Over whole rows it
-also writes the output (no ``emit``). It pays off on long segments, and for small k on short ones
-too, sooner for 4-byte elements (FILTER_WINS); the backend field ``fq`` forces it on (1) or off
-(0), and without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too, but
-for the last one of a sorted call where ``select_held`` takes it (as after radix select chunks).
-Every kernel that writes its rows' output itself (all but ``emit``, which writes whole words one
+For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each row (or chunk, and
+then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so far,
+ending in the top k already in rank order; a floor found before the read (``topk_floor.wgsl``)
+keeps most elements out of the buffer from the start; the buffer sorts in registers and shuffles
+where the device has subgroups (but for k <= 8 on 4096 rows or more). Over whole rows it also
+writes the output (no ``emit``). It pays off on long segments, and for small k on short ones too,
+sooner for 4-byte elements (FILTER_WINS); the backend field ``fq`` forces it on (1) or off (0), and
+without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too, but for the
+last one of a sorted call where ``select_held`` takes it (as after radix select chunks). Every
+kernel that writes its rows' output itself (all but ``emit``, which writes whole words one
 invocation each) stores the values through ``topk_store_values.wgsl``, so rows whose values share a
 u32 word (an odd k of 16-bit values) may be written by different workgroups.
 
@@ -195,9 +196,6 @@ _FLOOR_COMPACT_FILES = {
 }
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                   "topk_store_values.wgsl", "topk_rowwise.wgsl")
-_FILTER_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
-                 "topk_slots_pairs.wgsl", "topk_bitonic.wgsl", "topk_store_values.wgsl",
-                 "topk_write_rows.wgsl", "topk_filter.wgsl")
 _CHUNK_FLOOR_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
                       "topk_chunk_floor.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
@@ -207,6 +205,15 @@ _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 # Bitonic sorting in registers and subgroup shuffles (blocks of whole rows, four slots an
 # invocation).
 _REGISTER_SORT_FILES = ("topk_bitonic.wgsl", "topk_bitonic_sg.wgsl", "subgroup_layout.wgsl")
+_FILTER_FILES = {
+    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
+            "topk_slots_pairs.wgsl", "topk_bitonic.wgsl", "topk_sort_slots_wg.wgsl",
+            "topk_store_values.wgsl", "topk_write_rows.wgsl", "topk_filter.wgsl",
+            "topk_entry_wg.wgsl"),
+    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_floor.wgsl",
+           "topk_slots_pairs.wgsl", *_REGISTER_SORT_FILES, "topk_store_values.wgsl",
+           "topk_write_rows.wgsl", "topk_filter.wgsl", "topk_entry_sg.wgsl"),
+}
 _HELD_FILES = {
     False: ("topk_bitonic.wgsl", "topk_sort_slots_wg.wgsl", "topk_buckets.wgsl",
             "topk_scan_wg.wgsl", "topk_store_values.wgsl", "topk_write_rows.wgsl",
@@ -499,7 +506,13 @@ class TopkLaunch:
         if plan.filtered:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs),
                       "EMIT": int(emit), "SLOTS": FILTER_SLOTS}
-            self._add("topk filter", _FILTER_FILES, consts,
+            # Its buffer sorts in registers and shuffles where the device has subgroups (H100,
+            # Vulkan: one row of 2^24 k=32 0.105 -> 0.095 ms float32, 256 x 32768 k=32 0.038 ->
+            # 0.0345, 16384 x 4096 k=32 0.329 -> 0.321), but for k <= 8 on 4096 rows or more,
+            # where the subgroup entry's layout check costs more than sorts of a few keys save
+            # (16384 x 4096 k=8 0.2165 -> 0.220, 4096 x 32000 k=8 0.2237 -> 0.227).
+            sg = subgroups_enabled(self.ctx) and (self.k > 8 or self.rows < 4096)
+            self._add("topk filter" + (" subgroup" if sg else ""), _FILTER_FILES[sg], consts,
                       [src, src, dst, self.values.buffer, self.indices.buffer], groups, params)
         else:
             # k = 1 takes no scan: the subgroup entry's layout check would be its only cost

@@ -15,8 +15,9 @@
 // each, and a sort of the full buffer), with it only a few enter. The threshold then raises it.
 // Input: the raw tensor (PAIRS = false) or (key, index) candidates of an earlier pass.
 // The buffer is `s_slot` of topk_slots_pairs.wgsl, SLOTS = 512 pairs (set by the host): 4 KiB and
-// a few words of workgroup memory, within the 16 KiB default. Its sort is `sort_block`
-// (topk_bitonic.wgsl).
+// a few words of workgroup memory, within the 16 KiB default. Its sort is `sort_slots`
+// (topk_sort_slots_wg.wgsl, or topk_bitonic_sg.wgsl in registers and shuffles) and an entry file
+// gives `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
 
 override WG: u32 = 256u;
 override KL: u32 = 1u;       // units per invocation per sweep (at most KL_MAX)
@@ -48,7 +49,7 @@ fn shrink(lid: u32, count: u32) -> u32 {
         s_slot[i] = vec2<u32>(0u, NONE);
     }
     workgroupBarrier();
-    sort_block(lid, m, m, 0u);
+    sort_slots(lid, m, m, 0u);
     let kept = min(count, prm.k);
     if lid == 0u {
         atomicStore(&c_count, kept);
@@ -159,10 +160,7 @@ fn filter_units(lid: u32, s: Segment, mode: u32, units: u32) {
     }
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-    let group = group_index(wid, nwg);
+fn workgroup_main(lid: u32, group: u32) {
     if group / prm.nseg >= prm.rows {
         return;
     }
