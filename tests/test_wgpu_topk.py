@@ -271,7 +271,8 @@ def test_random_choices_fuzz(ctx):
                                                            ("sr", int(rng.integers(0, 2))),
                                                            ("rs", int(rng.integers(0, 2))),
                                                            ("hk", int(rng.integers(0, 2))),
-                                                           ("fc", int(rng.integers(0, 2)))))
+                                                           ("fc", int(rng.integers(0, 2))),
+                                                           ("fg", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -333,9 +334,9 @@ def test_device_time_reports_per_launch_seconds(ctx):
 
 
 FILTER_CHOICES = [
-    Choice(u2=0, wg=256, kl=8, extra=(("sg", 1), ("fq", 1))),
-    Choice(u2=0, wg=32, kl=2, extra=(("sg", 0), ("fq", 1))),
-    Choice(u2=1, wg=64, kl=4, ch=700, extra=(("sg", 1), ("fq", 1))),
+    Choice(u2=0, wg=256, kl=8, extra=(("sg", 1), ("fq", 1), ("fg", 1))),
+    Choice(u2=0, wg=32, kl=2, extra=(("sg", 0), ("fq", 1), ("fg", 0))),
+    Choice(u2=1, wg=64, kl=4, ch=700, extra=(("sg", 1), ("fq", 1), ("fg", 1))),
 ]
 
 
@@ -710,19 +711,26 @@ def test_filter_path_chosen_by_segment_length(ctx):
     check(ctx, a, from_numpy(ctx, a), 17, True, True, auto)
 
 
-def test_filter_sorts_on_subgroups_but_for_small_k_on_many_rows(ctx):
-    """Where the device has subgroups the filter sorts its buffer in registers and shuffles, but
-    not for k <= 8 on 4096 rows or more."""
+def test_filter_sorts_on_subgroups_where_the_choice_says(ctx):
+    """``fg`` = 1: the filter sorts its buffer in registers and shuffles (where the device has
+    subgroups); 0: in workgroup memory."""
     rng = np.random.default_rng()
-    choice = Choice(u2=0, wg=64, kl=1, extra=(("fq", 1),))
-    for rows, k, on_subgroups in ((4096, 8, False), (4096, 9, True), (4095, 8, True)):
-        a = make_input(rng, "float32", rows, 300)
-        x = from_numpy(ctx, a)
-        launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+    a = make_input(rng, "float32", 5, 300)
+    x = from_numpy(ctx, a)
+    for fg in (0, 1):
+        choice = Choice(u2=0, wg=64, kl=1, extra=(("fq", 1), ("fg", fg)))
+        launch = wtopk.TopkLaunch(ctx, x, 9, True, True, choice)
         assert [p.label for p, *_ in launch._steps] == ["topk filter" + (
-            " subgroup" if on_subgroups and wtopk.subgroups_enabled(ctx) else "")]
+            " subgroup" if fg and wtopk.subgroups_enabled(ctx) else "")]
         launch.release()
-        check(ctx, a, x, k, True, True, choice)
+        check(ctx, a, x, 9, True, True, choice)
+
+
+def test_fallback_sorts_the_filters_buffer_on_subgroups_but_for_small_k_on_many_rows(
+        clean_heuristics):
+    fg = fallback_field("fg")
+    assert fg(4096, 300, 8) == 0 and fg(16384, 4096, 2) == 0 and fg(4096, 32000, 8) == 0
+    assert fg(4096, 300, 9) == 1 and fg(4095, 300, 8) == 1 and fg(16384, 4096, 32) == 1
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):

@@ -31,7 +31,7 @@ For 2 <= k <= FILTER_K_MAX, ``filter`` replaces steps 1 and 2: one read of each 
 then of the candidates) through a workgroup buffer of pairs that beat the k-th best kept so far,
 ending in the top k already in rank order; a floor found before the read (``topk_floor.wgsl``)
 keeps most elements out of the buffer from the start; the buffer sorts in registers and shuffles
-where the device has subgroups (but for k <= 8 on 4096 rows or more). Over whole rows it also
+where the backend field ``fg`` is 1 and the device has subgroups. Over whole rows it also
 writes the output (no ``emit``). It pays off on long segments, and for small k on short ones too,
 sooner for 4-byte elements (FILTER_WINS); the backend field ``fq`` forces it on (1) or off (0), and
 without ``fq`` ``use_filter`` decides. Merges of its candidates use ``filter`` too, but for the
@@ -66,8 +66,8 @@ The row is read about once, against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fq`` and ``rs`` (``sr`` before ``fs`` before ``rw`` before ``hk``
-before ``fc``).
+``rw``, ``fs``, ``hk``, ``fc``, ``fq``, ``fg`` and ``rs`` (``sr`` before ``fs`` before ``rw``
+before ``hk`` before ``fc``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -253,6 +253,7 @@ class Layout:
     seg_len: int  # columns per first-pass segment (== cols for one pass)
     nseg: int  # segments per row (1 for one pass)
     subgroups: bool
+    filter_subgroups: bool  # ``filter`` sorts its buffer in registers and shuffles
     slots: int  # (key, index) slots per row handed to the sort and the output gather
     filtered: bool  # the one-read ``filter`` path (output already in rank order)
     rowwise: bool  # one invocation per row (output already in rank order)
@@ -312,8 +313,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
         slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
     radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
                   and int(choice.get("rs", 0)) == 1)
-    return Layout(wg, kl, seg_len, nseg, sg, slots, filtered, rowwise, full_sort, by_subgroup,
-                  radix_sort, held, candidates)
+    filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
+    return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
+                  by_subgroup, radix_sort, held, candidates)
 
 
 def floor_candidates(k: int) -> int:
@@ -506,12 +508,7 @@ class TopkLaunch:
         if plan.filtered:
             consts = {"WG": plan.wg, "KL": min(plan.kl, FILTER_KL_MAX), "PAIRS": int(pairs),
                       "EMIT": int(emit), "SLOTS": FILTER_SLOTS}
-            # Its buffer sorts in registers and shuffles where the device has subgroups (H100,
-            # Vulkan: one row of 2^24 k=32 0.105 -> 0.095 ms float32, 256 x 32768 k=32 0.038 ->
-            # 0.0345, 16384 x 4096 k=32 0.329 -> 0.321), but for k <= 8 on 4096 rows or more,
-            # where the subgroup entry's layout check costs more than sorts of a few keys save
-            # (16384 x 4096 k=8 0.2165 -> 0.220, 4096 x 32000 k=8 0.2237 -> 0.227).
-            sg = subgroups_enabled(self.ctx) and (self.k > 8 or self.rows < 4096)
+            sg = plan.filter_subgroups
             self._add("topk filter" + (" subgroup" if sg else ""), _FILTER_FILES[sg], consts,
                       [src, src, dst, self.values.buffer, self.indices.buffer], groups, params)
         else:
