@@ -521,6 +521,26 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_register_sort_puts_a_lone_tie_in_index_order(ctx, dtype):
+    """Equal keys rank by index wherever the register sort compares them: rows of distinct keys
+    but for one pair of equal ones at ranks r and r + 1, on each side of the boundaries between an
+    invocation's four slots, a subgroup's and the steps through workgroup memory, the lower index
+    holding either key."""
+    rng = np.random.default_rng()
+    rows = []
+    for r, lower_first in itertools.product((3, 7, 31, 127, 255, 511, 1022), (True, False)):
+        row = rng.permutation(4096).astype(dtype)
+        hi, lo = np.flatnonzero(row == 4095 - r)[0], np.flatnonzero(row == 4094 - r)[0]
+        if (hi < lo) != lower_first:
+            row[hi], row[lo] = row[lo], row[hi]
+        row[row == 4094 - r] = 4095 - r
+        rows.append(row)
+    a = np.stack(rows)
+    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE).held
+    check(ctx, a, from_numpy(ctx, a), 1024, True, True, HELD_CHOICE)
+
+
 def test_last_merge_and_sort_in_one_dispatch(ctx):
     """A sorted two-pass selection ends in select_held over the candidates: candidate rows not a
     multiple of 4 long and short last chunks; each row's successor ranks wholly above it, so a
