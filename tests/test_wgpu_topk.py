@@ -523,10 +523,10 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
 
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
 def test_register_sort_puts_a_lone_tie_in_index_order(ctx, dtype):
-    """The register sort of pairs compares keys alone, and equal keys come out in index order as
-    the output is written: rows of distinct keys but for one pair of equal ones at ranks r and
-    r + 1, on each side of the boundaries between an invocation's four slots, a subgroup's and the
-    steps through workgroup memory, the lower index holding either key."""
+    """Equal keys rank by index wherever the register sort compares them: rows of distinct keys
+    but for one pair of equal ones at ranks r and r + 1, on each side of the boundaries between an
+    invocation's four slots, a subgroup's and the steps through workgroup memory, the lower index
+    holding either key."""
     rng = np.random.default_rng()
     rows = []
     for r, lower_first in itertools.product((3, 7, 31, 127, 255, 511, 1022), (True, False)):

@@ -564,7 +564,7 @@ class TopkLaunch:
         sg = subgroups_enabled(self.ctx)
         files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
-                  "PAIRS": int(cand is not None), "SORT_BY_KEY": int(sorted and self._by_key(n))}
+                  "PAIRS": int(cand is not None)}
         name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
                 + (" of pairs" if cand is not None else ""))
         pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS
@@ -587,8 +587,7 @@ class TopkLaunch:
             slots, block = _SLOT_FILES[self._packs(n)], register_block
             sort, entry = _REGISTER_SORT_FILES, ("topk_entry_sg.wgsl",)
             kind = " subgroup" + (" packed" if self._packs(n) else "")
-            consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block,
-                      "SORT_BY_KEY": int(self._by_key(n))}
+            consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block}
         else:
             packed = self._packs(n)
             most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
@@ -619,13 +618,6 @@ class TopkLaunch:
     def _packs(self, n: int) -> bool:
         """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""
         return self.key_bits <= 16 and n <= SORT_BLOCK_PACKED and self.cols <= NONE_16
-
-    def _by_key(self, n: int) -> bool:
-        """Whether the register sort of rows of n slots compares keys alone and the output is
-        written by rank among equal keys (SORT_BY_KEY of topk_write_rows.wgsl): pairs of 32-bit
-        elements, one value a word, on subgroups."""
-        return (subgroups_enabled(self.ctx) and not self._packs(n)
-                and self.key_format["ELEM_BITS"] == 32)
 
     @staticmethod
     def _block(rows: int, n: int, packed: bool) -> int:

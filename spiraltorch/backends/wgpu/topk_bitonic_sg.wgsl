@@ -19,25 +19,14 @@ struct Four {
     s3: Slot,
 }
 
-// a or b: the one ranking first when `best`, else the other. Where SORT_BY_KEY (of
-// topk_write_rows.wgsl), by the keys alone, and each side of a compare keeps its own slot on equal
-// keys, so that the two sides never both take the same one.
+// a or b: the one ranking first when `best`, else the other.
 fn pick(a: Slot, b: Slot, best: bool) -> Slot {
-    if SORT_BY_KEY {
-        let ka = sort_key(a);
-        let kb = sort_key(b);
-        return select(b, a, (ka == kb) | ((ka > kb) == best));
-    }
     return select(b, a, slot_before(a, b) == best);
 }
 
-// The compare of slots x (lower position) and y: the better one first when `best_first` (by the
-// keys alone where SORT_BY_KEY).
+// The compare of slots x (lower position) and y: the better one first when `best_first`.
 fn compare(x: Slot, y: Slot, best_first: bool) -> Two {
-    var swap = slot_before(y, x) == best_first;
-    if SORT_BY_KEY {
-        swap = (sort_key(y) > sort_key(x)) == best_first;
-    }
+    let swap = slot_before(y, x) == best_first;
     return Two(select(x, y, swap), select(y, x, swap));
 }
 

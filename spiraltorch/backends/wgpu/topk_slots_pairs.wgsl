@@ -18,8 +18,3 @@ fn pair_of(slot: Slot) -> vec2<u32> {
 fn slot_before(a: Slot, b: Slot) -> bool {
     return ranks_before(a, b);
 }
-
-// The key a sort by keys alone (SORT_BY_KEY of topk_write_rows.wgsl) compares: the key.
-fn sort_key(slot: Slot) -> u32 {
-    return slot.x;
-}
