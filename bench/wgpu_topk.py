@@ -2,6 +2,7 @@
 
     python3 bench/wgpu_topk.py                      # the `gpu` grid, float32 and float16
     python3 bench/wgpu_topk.py --grid wgpu_ci       # small grid (software adapters, CI)
+    python3 bench/wgpu_topk.py --input quarters     # heavy ties (--input constant: one value)
 
 Our time is device time from timestamp queries (batches of launches, ``timing.device_time``);
 torch's is CUDA-event time on the same GPU when torch sees CUDA, wall time on the CPU otherwise.
@@ -76,8 +77,17 @@ def torch_time(x, k: int, launches: int, repeats: int) -> float:
     return statistics.median(samples)
 
 
+# Inputs by name: random normal values (the grid's), the same rounded to quarters (runs of equal
+# keys among the winners) and rows of one value (every key equal).
+INPUTS = {
+    "normal": lambda rng, shape: rng.standard_normal(shape, dtype=np.float32),
+    "quarters": lambda rng, shape: np.round(rng.standard_normal(shape, dtype=np.float32) * 4) / 4,
+    "constant": lambda rng, shape: np.zeros(shape, np.float32),
+}
+
+
 def bench_one(ctx, rows, cols, k, dtype, args, torch_device, rng):
-    a = rng.standard_normal((rows, cols), dtype=np.float32).astype(dtype.np)
+    a = INPUTS[args.input](rng, (rows, cols)).astype(dtype.np)
     choice = parse_choice(args.choice) if args.choice else heuristics.choose(
         "topk", rows, cols, k, device="wgpu", dtype=dtype)
     x = from_numpy(ctx, a)
@@ -93,7 +103,7 @@ def bench_one(ctx, rows, cols, k, dtype, args, torch_device, rng):
     launch.release()
     plan = layout(ctx, cols, k, True, choice)
     gbs = rows * cols * dtype.itemsize / ours / 1e9
-    return dict(rows=rows, cols=cols, k=k, dtype=dtype.name, ours_ms=ours * 1e3,
+    return dict(rows=rows, cols=cols, k=k, dtype=dtype.name, input=args.input, ours_ms=ours * 1e3,
                 torch_ms=theirs * 1e3, ratio=theirs / ours, gbs=gbs, choice=str(choice),
                 passes=2 if plan.two_pass else 1, subgroups=plan.subgroups, status=status)
 
@@ -104,6 +114,9 @@ def main(argv=None) -> int:
     p.add_argument("--shapes", default="",
                    help="explicit shapes instead of a grid: 'rows,cols,k;rows,cols,k'")
     p.add_argument("--dtypes", default="float32,float16")
+    p.add_argument("--input", default="normal", choices=sorted(INPUTS),
+                   help="input values: random normal, normal rounded to quarters (heavy ties) "
+                        "or one value a row")
     p.add_argument("--launches", type=int, default=None, help="launches per timed batch")
     p.add_argument("--repeats", type=int, default=5, help="timed batches (median taken)")
     p.add_argument("--choice", default="", help="fixed launch parameters, e.g. 'u2=1 ch=8192'")
