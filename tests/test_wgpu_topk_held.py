@@ -1,0 +1,70 @@
+"""WebGPU TopK with each row's keys held in registers (select_held) and the register sort of its
+winners, against the exact reference."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu import views
+from spiraltorch.backends.wgpu.device import get_context
+from spiraltorch.backends.wgpu.transfer import from_numpy
+from tests.test_wgpu_topk import DTYPES, HELD_CHOICE, check, make_input
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return get_context()
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
+    """Keys held in registers: rows up to 4096 columns, whole and partial quads, rows whose quads
+    are not aligned (read element by element), strided rows, runs of equal keys at the
+    boundary, up to 1024 sort slots; on subgroups and on the portable entry point."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    itembits = 16 if dtype == "float16" else 32
+    for rows, cols in ((3, 4096), (2, 4093), (5, 300), (4, 17)):
+        a = make_input(rng, dtype, rows, cols)
+        a[1] = a[1, 0]
+        padded = make_input(rng, dtype, rows, cols + 1)
+        cases = [(a, from_numpy(ctx, a)),  # column 1 onwards: rows start between words
+                 (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
+                                                  [(0, rows, 1), (1, cols + 1, 1)]))]
+        for k in (2, 6, 64, 100, 250, 1024, cols):
+            if k > cols or not wtopk.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
+                continue
+            for (values, x), sorted in itertools.product(cases, (True, False)):
+                check(ctx, values, x, k, bool(rng.integers(0, 2)), sorted, HELD_CHOICE)
+    base = make_input(rng, dtype, 1000, 3)
+    check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 200, True, True,
+          HELD_CHOICE)
+    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
+    assert wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16).held  # rows share words of values
+    assert not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
+    assert not wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held
+    assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_register_sort_puts_a_lone_tie_in_index_order(ctx, dtype):
+    """Equal keys rank by index wherever the register sort compares them: rows of distinct keys
+    but for one pair of equal ones at ranks r and r + 1, on each side of the boundaries between an
+    invocation's four slots, a subgroup's and the steps through workgroup memory, the lower index
+    holding either key."""
+    rng = np.random.default_rng()
+    rows = []
+    for r, lower_first in itertools.product((3, 7, 31, 127, 255, 511, 1022), (True, False)):
+        row = rng.permutation(4096).astype(dtype)
+        hi, lo = np.flatnonzero(row == 4095 - r)[0], np.flatnonzero(row == 4094 - r)[0]
+        if (hi < lo) != lower_first:
+            row[hi], row[lo] = row[lo], row[hi]
+        row[row == 4094 - r] = 4095 - r
+        rows.append(row)
+    a = np.stack(rows)
+    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE).held
+    check(ctx, a, from_numpy(ctx, a), 1024, True, True, HELD_CHOICE)
