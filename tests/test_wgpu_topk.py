@@ -650,8 +650,17 @@ def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_he
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
     fs = fallback_field("fs")
-    assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 256) == 1
-    assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 128) == 0 and fs(4096, 4096, 4096) == 0
+    assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 513) == 1
+    assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 512) == 0 and fs(4096, 4096, 4096) == 0
+    assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # the held keys from half
+
+
+def test_fallback_halves_workgroups_on_rows_of_at_most_8192(clean_heuristics):
+    wg = fallback_field("wg")
+    assert wg(16384, 4096, 128) == 128 and wg(2048, 8192, 1024) == 128 and wg(64, 1025, 1) == 128
+    assert wg(16384, 4096, 32, "float16") == 128 and wg(16384, 3000, 8, "float16") == 128
+    assert wg(16384, 4096, 128, "float16") == 256 and wg(16384, 3000, 32, "float16") == 256
+    assert wg(4096, 32000, 32) == 256 and wg(16384, 8193, 8) == 256 and wg(4096, 256, 8) == 64
 
 
 def test_filter_path_chosen_by_segment_length(ctx):
