@@ -652,15 +652,19 @@ def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
     fs = fallback_field("fs")
     assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 513) == 1
     assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 512) == 0 and fs(4096, 4096, 4096) == 0
-    assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # the held keys from half
+    assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # up to the held keys' k
+    assert fs(16384, 1536, 1024) == 0 and fs(16384, 1536, 1025) == 1
 
 
-def test_fallback_halves_workgroups_on_rows_of_at_most_8192(clean_heuristics):
+def test_fallback_workgroups_and_units_on_rows_of_at_most_8192(clean_heuristics):
     wg = fallback_field("wg")
     assert wg(16384, 4096, 128) == 128 and wg(2048, 8192, 1024) == 128 and wg(64, 1025, 1) == 128
     assert wg(16384, 4096, 32, "float16") == 128 and wg(16384, 3000, 8, "float16") == 128
     assert wg(16384, 4096, 128, "float16") == 256 and wg(16384, 3000, 32, "float16") == 256
     assert wg(4096, 32000, 32) == 256 and wg(16384, 8193, 8) == 256 and wg(4096, 256, 8) == 64
+    kl = fallback_field("kl")
+    assert kl(16384, 4096, 32, "float16") == 4 and kl(16384, 8192, 8, "float16") == 4
+    assert kl(16384, 4096, 128, "float16") == 2 and kl(4096, 10000, 32, "float16") == 2
 
 
 def test_filter_path_chosen_by_segment_length(ctx):
