@@ -20,7 +20,6 @@ import json
 import math
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from spiraltorch import dtypes  # noqa: E402
 from spiraltorch import heuristics  # noqa: E402
+from spiraltorch.bench import torch_topk_ms  # noqa: E402
 from spiraltorch.backends.wgpu.device import get_context  # noqa: E402
-from spiraltorch.backends.wgpu.timing import device_time  # noqa: E402
+from spiraltorch.backends.wgpu.timing import copy_bandwidth, device_time  # noqa: E402
 from spiraltorch.backends.wgpu.topk import TopkLaunch, layout  # noqa: E402
 from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy  # noqa: E402
 
@@ -43,38 +43,6 @@ def parse_choice(text: str) -> heuristics.Choice:
     fields = dict(item.split("=") for item in text.split())
     core = {name: int(fields.pop(name)) for name in list(fields) if name in heuristics.CORE_FIELDS}
     return heuristics.Choice(**core, extra=tuple((n, int(v)) for n, v in fields.items()))
-
-
-def copy_bandwidth(ctx, nbytes: int, launches: int, repeats: int) -> float:
-    """Bytes read + written per second by a buffer-to-buffer copy of ``nbytes``."""
-    src, dst = ctx.buffer(nbytes), ctx.buffer(nbytes)
-    t = device_time(ctx, lambda enc: enc.copy_buffer_to_buffer(src, 0, dst, 0, nbytes),
-                    launches=launches, repeats=repeats)
-    ctx.release(src)
-    ctx.release(dst)
-    return 2 * nbytes / t.median
-
-
-def torch_time(x, k: int, launches: int, repeats: int) -> float:
-    """Median seconds per torch.topk call."""
-    for _ in range(2):
-        torch.topk(x, k, dim=-1, largest=True, sorted=True)
-    samples = []
-    for _ in range(repeats):
-        if x.is_cuda:
-            start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            for _ in range(launches):
-                torch.topk(x, k, dim=-1, largest=True, sorted=True)
-            stop.record()
-            torch.cuda.synchronize()
-            samples.append(start.elapsed_time(stop) * 1e-3 / launches)
-        else:
-            t0 = time.perf_counter()
-            for _ in range(launches):
-                torch.topk(x, k, dim=-1, largest=True, sorted=True)
-            samples.append((time.perf_counter() - t0) / launches)
-    return statistics.median(samples)
 
 
 # Inputs by name: random normal values (the grid's), the same rounded to quarters (runs of equal
@@ -94,7 +62,7 @@ def bench_one(ctx, rows, cols, k, dtype, args, torch_device, rng):
     launch = TopkLaunch(ctx, x, k, True, True, choice)
     ours = device_time(ctx, launch.record, launches=args.launches, repeats=args.repeats).median
     xt = torch.from_numpy(a).to(torch_device)
-    theirs = torch_time(xt, k, args.launches, args.repeats)
+    theirs = torch_topk_ms(torch, xt, k, args.launches, args.repeats) / 1e3
     status = "ok"
     if args.check:
         want = torch.topk(xt, k, dim=-1).values.cpu().numpy()
@@ -154,7 +122,7 @@ def main(argv=None) -> int:
         print(f"# {dtype.name}: geometric mean speed-up over torch.topk "
               f"{math.exp(statistics.fmean(math.log(q) for q in ratios)):.2f}x")
     copy_bytes = (32 if software else 256) << 20
-    copy_bw = copy_bandwidth(ctx, copy_bytes, args.launches, args.repeats)
+    copy_bw = copy_bandwidth(ctx, copy_bytes, launches=args.launches, repeats=args.repeats)
     best = max(r["gbs"] for r in results)
     print(f"# wgpu copy bandwidth ({copy_bytes >> 20} MiB, after the grid): {copy_bw / 1e9:.1f} "
           f"GB/s read+write; the best row's input read: {100 * best * 1e9 / copy_bw:.1f}% of it")

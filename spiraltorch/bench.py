@@ -1,10 +1,12 @@
 """``spiraltorch bench topk`` (the shape grid against a baseline) and ``spiraltorch topk`` (one
 checked run).
 
-Times go through the public API (``st.topk``), so the heuristics pick each Choice as they would
-for a user. Every figure is a ratio measured in the same process: against the baseline
-(``torch.topk`` on the same data with the same thread count) and against the bandwidth floor,
-the input bytes read once over the copy bandwidth measured in the same run (read + write).
+Each Choice is the one the heuristics pick for a user's ``st.topk``. On the cpu a time is the
+wall time of ``st.topk``; on wgpu it is device time from timestamp queries around batches of the
+call's launches. Every figure is a ratio measured in the same process: against the baseline
+(``torch.topk`` on the same data: with the same thread count on the cpu, on CUDA where torch has
+it for a GPU device) and against the bandwidth floor, the input bytes read once over the copy
+bandwidth measured in the same run (read + write), after the grid.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import numpy as np
 from .reference import reference_topk
 
 SHAPES_RESOURCE = "topk_shapes.json"
+WGPU_LAUNCHES = 20  # launches a timed batch on a GPU (timestamps or CUDA events around them)
 
 
 def register(subparsers) -> None:
@@ -98,11 +101,57 @@ def copy_bandwidth(st, device: str, repeat: int) -> float:
     if device == "cpu":
         src = np.ones(n // 4, np.float32)
         dst = np.empty_like(src)
-        ms = median_ms(lambda: np.copyto(dst, src), repeat)
-    else:
-        src = st.ones(n // 4, device=device)
-        ms = median_ms(lambda: _wait([src.clone()]), repeat)
-    return 2 * n / (ms / 1e3)
+        return 2 * n / (median_ms(lambda: np.copyto(dst, src), repeat) / 1e3)
+    if device == "wgpu":
+        from .backends.wgpu import timing
+        from .backends.wgpu.device import get_context
+        return timing.copy_bandwidth(get_context(), n, repeats=repeat)
+    src = st.ones(n // 4, device=device)
+    return 2 * n / (median_ms(lambda: _wait([src.clone()]), repeat) / 1e3)
+
+
+def topk_ms(st, x, k: int, repeat: int) -> float:
+    """Milliseconds of ``st.topk(x, k)``: on wgpu the device time of its launches (batches of
+    WGPU_LAUNCHES, median of ``repeat``) where one call's buffers fit a binding, else wall time."""
+    be = x._be
+    if be.name != "wgpu" or x._data.buffer.size > be.ctx.binding_limit:
+        return median_ms(lambda: _wait(st.topk(x, k)), repeat)
+    from . import heuristics
+    from .backends.wgpu.timing import device_time
+    from .backends.wgpu.topk import TopkLaunch
+
+    rows, cols = x.shape
+    choice = heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=x.dtype)
+    launch = TopkLaunch(be.ctx, x._data, k, True, True, choice)
+    try:
+        return device_time(be.ctx, launch.record, launches=WGPU_LAUNCHES,
+                           repeats=repeat).median * 1e3
+    finally:
+        launch.release()
+
+
+def torch_topk_ms(torch, t, k: int, launches: int, repeats: int) -> float:
+    """Milliseconds per ``torch.topk(t, k)``: CUDA-event time over batches of ``launches`` calls
+    on CUDA, wall time per call on the CPU; the median of ``repeats``."""
+    for _ in range(2):
+        torch.topk(t, k)
+    samples = []
+    for _ in range(repeats):
+        if t.is_cuda:
+            start = torch.cuda.Event(enable_timing=True)
+            stop = torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(launches):
+                torch.topk(t, k)
+            stop.record()
+            torch.cuda.synchronize()
+            samples.append(start.elapsed_time(stop) / launches)
+        else:
+            t0 = time.perf_counter()
+            for _ in range(launches):
+                torch.topk(t, k)
+            samples.append((time.perf_counter() - t0) * 1e3 / launches)
+    return statistics.median(samples)
 
 
 def load_grid(name: str, path: str | None) -> list:
@@ -139,41 +188,48 @@ def run_grid(args) -> int:
     threads = _device_threads("cpu")
     set_threads(threads)
     torch = None
+    torch_device = "cpu"
     if args.against == "torch":
         import torch
-    bandwidth = copy_bandwidth(st, args.device, args.repeat)
+        if args.device != "cpu" and torch.cuda.is_available():
+            torch_device = "cuda"
     dtype = st.dtypes.to_dtype(args.dtype)
-    print(f"spiraltorch bench topk: device {args.device}, {args.dtype}, {threads} threads, "
-          f"copy bandwidth {bandwidth / 1e9:.1f} GB/s (read+write), median of {args.repeat}")
-    head = f"{'rows':>6} {'cols':>9} {'k':>5} {'ms':>9}"
-    if torch is not None:
-        head += f" {'torch ms':>9} {'x torch':>8}"
-    print(head + f" {'% floor':>8}  choice")
     results = []
     for rows, cols, k in shapes:
         a = random_input(rows, cols, args.dtype, seed=0)
         x = st.from_numpy(a).to(args.device)
-        ms = median_ms(lambda: _wait(st.topk(x, k)), args.repeat)
-        floor_ms = a.nbytes / bandwidth * 1e3
-        row = {"rows": rows, "cols": cols, "k": k, "dtype": args.dtype, "ms": ms,
-               "floor_ms": floor_ms, "pct_floor": 100 * floor_ms / ms,
+        row = {"rows": rows, "cols": cols, "k": k, "dtype": args.dtype,
+               "ms": topk_ms(st, x, k, args.repeat),
                "choice": str(heuristics.choose("topk", rows, cols, k, device=args.device,
                                                dtype=dtype))}
-        line = f"{rows:>6} {cols:>9} {k:>5} {ms:>9.3f}"
         if torch is not None:
-            t = torch.from_numpy(a)
-            row["torch_ms"] = median_ms(lambda: torch.topk(t, k), args.repeat)
-            row["ratio"] = row["torch_ms"] / ms
-            line += f" {row['torch_ms']:>9.3f} {row['ratio']:>7.2f}x"
-        print(line + f" {row['pct_floor']:>7.1f}%  {row['choice']}", flush=True)
+            t = torch.from_numpy(a).to(torch_device)
+            launches = WGPU_LAUNCHES if torch_device == "cuda" else 1
+            row["torch_ms"] = torch_topk_ms(torch, t, k, launches, args.repeat)
+            row["ratio"] = row["torch_ms"] / row["ms"]
         results.append(row)
+    bandwidth = copy_bandwidth(st, args.device, args.repeat)  # last: see timing.copy_bandwidth
+    print(f"spiraltorch bench topk: device {args.device}, {args.dtype}, {threads} threads, "
+          f"copy bandwidth {bandwidth / 1e9:.1f} GB/s (read+write, after the grid), median of "
+          f"{args.repeat}" + (f"; torch on {torch_device}" if torch is not None else ""))
+    head = f"{'rows':>6} {'cols':>9} {'k':>5} {'ms':>9}"
+    if torch is not None:
+        head += f" {'torch ms':>9} {'x torch':>8}"
+    print(head + f" {'% floor':>8}  choice")
+    for row in results:
+        row["floor_ms"] = row["rows"] * row["cols"] * dtype.itemsize / bandwidth * 1e3
+        row["pct_floor"] = 100 * row["floor_ms"] / row["ms"]
+        line = f"{row['rows']:>6} {row['cols']:>9} {row['k']:>5} {row['ms']:>9.3f}"
+        if torch is not None:
+            line += f" {row['torch_ms']:>9.3f} {row['ratio']:>7.2f}x"
+        print(line + f" {row['pct_floor']:>7.1f}%  {row['choice']}")
     report = {"device": args.device, "dtype": args.dtype, "grid": grid_name, "threads": threads,
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "command": "spiraltorch " + " ".join(sys.argv[1:]),
               "machine": f"{platform.node()} {platform.machine()} {platform.processor()}".strip(),
               "copy_bandwidth_gbps": bandwidth / 1e9, "repeat": args.repeat, "rows": results}
     if torch is not None and results:
-        report["against"] = f"torch {torch.__version__}"
+        report["against"] = f"torch {torch.__version__} on {torch_device}"
         report["geomean_ratio"] = math.exp(statistics.fmean(math.log(r["ratio"]) for r in results))
         worst = min(results, key=lambda r: r["ratio"])
         print(f"geometric mean {report['geomean_ratio']:.2f}x torch.topk; lowest "
