@@ -272,6 +272,7 @@ def test_random_choices_fuzz(ctx):
                                                            ("rs", int(rng.integers(0, 2))),
                                                            ("hk", int(rng.integers(0, 2))),
                                                            ("fc", int(rng.integers(0, 2))),
+                                                           ("fd", int(rng.integers(0, 2))),
                                                            ("fg", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)

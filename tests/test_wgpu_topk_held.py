@@ -1,5 +1,6 @@
-"""WebGPU TopK with each row's keys held in registers (select_held) and the register sort of its
-winners, against the exact reference."""
+"""WebGPU TopK with each row's keys held in registers (select_held), over the whole row or over
+the floor candidates of a long one, and the register sort of its winners, against the exact
+reference."""
 from __future__ import annotations
 
 import itertools
@@ -11,7 +12,9 @@ from spiraltorch.backends.wgpu import topk as wtopk
 from spiraltorch.backends.wgpu import views
 from spiraltorch.backends.wgpu.device import get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
-from tests.test_wgpu_topk import DTYPES, HELD_CHOICE, check, make_input
+from spiraltorch.heuristics import Choice
+from tests.test_wgpu_topk import (DTYPES, FLOOR_CHOICE, HELD_CHOICE, add_specials, check,
+                                  fallback_field, make_input)
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +71,36 @@ def test_register_sort_puts_a_lone_tie_in_index_order(ctx, dtype):
     a = np.stack(rows)
     assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE).held
     check(ctx, a, from_numpy(ctx, a), 1024, True, True, HELD_CHOICE)
+
+
+DOUBLED_FLOOR_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fd", 1)))
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
+    """fd = 1: twice the candidate slots (a share of them a subgroup slice), the floor aimed
+    accordingly; random rows, a row whose top keys crowd its first sixteenth (more than a slice's
+    share: the workgroup compacts it again) with special values, ties at the k-th key and a
+    constant row (the radix select takes it)."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    itembits = 16 if dtype == "float16" else 32
+    for k, slots in ((128, 1024), (1024, 4096), (2, 512)):
+        assert wtopk.layout(ctx, 9001, k, True, DOUBLED_FLOOR_CHOICE, itembits).candidates == slots
+        assert wtopk.layout(ctx, 9001, k, True, FLOOR_CHOICE, itembits).candidates == slots // 2
+    assert wtopk.floor_sample_units(9001, 128, 32, slots=1024) < wtopk.floor_sample_units(
+        9001, 128, 32)  # a higher aim: fewer sampled keys reach it
+    rng = np.random.default_rng()
+    a = rng.standard_normal((4, 9001)).astype(dtype)
+    a[1, :9001 // 16] += 50
+    add_specials(rng, a[1])
+    a[2] = np.round(a[2] * 32) / 32
+    a[3] = a[3, 0]
+    for k, largest, sorted in itertools.product((2, 128, 300, 1024), (True, False), (True, False)):
+        check(ctx, a, from_numpy(ctx, a), k, largest, sorted, DOUBLED_FLOOR_CHOICE)
+
+
+def test_fallback_doubles_floor_candidates_for_few_rows_of_2_byte_elements(clean_heuristics):
+    fd = fallback_field("fd")
+    assert fd(256, 32768, 128, "float16") == 1 and fd(1024, 8192, 64, "float16") == 1
+    assert fd(1025, 8192, 64, "float16") == 0 and fd(256, 32768, 1024) == 0

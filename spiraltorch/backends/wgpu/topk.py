@@ -56,7 +56,8 @@ of HELD columns in registers, so the row is read once; a radix select with 8-bit
 the winners compacted into workgroup memory, sorted there (on devices with subgroups, in registers
 and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 
-For one-pass rows longer than the candidates they keep (``floor_candidates(k)``), ``fc`` = 1 runs
+For one-pass rows longer than the candidates they keep (``floor_candidates``; twice as many with
+``fd`` = 1), ``fc`` = 1 runs
 ``floor_compact`` first: a floor estimated from a sample of each row (about the geometric mean of k
 and the candidate slots reach it), and every key at or above it compacted in index order into the
 row's candidates (by subgroups where the device has them); where fewer than k or more than the
@@ -149,8 +150,9 @@ HELD = 16
 HELD_SLOTS_MAX = 1024
 HELD_WG_MIN = 32
 # Candidate slots a row of the ``fc`` path keeps (floor_candidates): four times k within these
-# bounds. Its floor aims at the geometric mean of k and the slots, so an estimate off by up to 30%
-# (k = 1024, 2048 slots; a factor of 2 for smaller k) still leaves between k and the slots.
+# bounds (eight times, within twice the bounds, with ``fd``). Its floor aims at the geometric mean
+# of k and the slots, so an estimate off by up to 30% (k = 1024, 2048 slots; a factor of 2 for
+# smaller k) still leaves between k and the slots.
 FLOOR_CANDIDATES = (256, 2048)
 # Digit bits of the radix passes over the sample of the ``fc`` floor, by key bits: 11 for keys of
 # up to 16 bits, whose bucket after one digit is mostly narrow enough to take whole; 8 for 32-bit
@@ -300,7 +302,7 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
             and held_fits(cols, held_slots(k, sorted), k))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
-    candidates = floor_candidates(k)
+    candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
     if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
             or candidates >= cols
             or not held_fits(candidates, held_slots(k, sorted), k)):
@@ -318,19 +320,22 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                   by_subgroup, radix_sort, held, candidates)
 
 
-def floor_candidates(k: int) -> int:
+def floor_candidates(k: int, doubled: bool = False) -> int:
     """Candidate slots a row of the ``fc`` path keeps: four times k rounded up to a power of two,
-    within FLOOR_CANDIDATES."""
-    return min(max(4 * _next_pow2(k), FLOOR_CANDIDATES[0]), FLOOR_CANDIDATES[1])
+    within FLOOR_CANDIDATES; twice that where ``doubled`` (the ``fd`` field)."""
+    scale = 2 if doubled else 1
+    low, high = FLOOR_CANDIDATES
+    return min(max(4 * _next_pow2(k), low), high) * scale
 
 
-def floor_sample_units(cols: int, k: int, elem_bits: int, wg: int = 256) -> int:
+def floor_sample_units(cols: int, k: int, elem_bits: int, wg: int = 256,
+                       slots: int | None = None) -> int:
     """Word units each invocation of ``floor_compact`` samples (its SAMPLE_UNITS, at most 16 keys):
     the fewest whose sample holds about FLOOR_SAMPLE_HITS keys at or above the floor's aim, as
     its sample_floor spreads them over the row. The sample is read before anything else, so a
     smaller one pays on shorter rows (a row of 8192 columns gives half of itself to 16 keys an
-    invocation)."""
-    slots = floor_candidates(k)
+    invocation). ``slots``: the row's candidate slots (floor_candidates(k) where not given)."""
+    slots = slots or floor_candidates(k)
     need = FLOOR_SAMPLE_HITS[0 if slots >= 4 * k else 1]
     aim = math.isqrt(k * slots)
     keys_per_unit = 128 // elem_bits
@@ -540,7 +545,7 @@ class TopkLaunch:
                   {"WG": self.plan.wg, "KL": self.plan.kl, "DIGIT_BITS": digit,
                    "HIST_BINS": 1 << digit, "SAMPLE_RUN": FLOOR_SAMPLE_RUN,
                    "SAMPLE_UNITS": floor_sample_units(
-                       self.cols, self.k, self.key_format["ELEM_BITS"], self.plan.wg)},
+                       self.cols, self.k, self.key_format["ELEM_BITS"], self.plan.wg, n)},
                   [x.buffer, x.buffer, cand], rows,
                   dict(geometry, seg_len=self.cols, nseg=1, out_slots=n))
         self._select_held(x, sorted, geometry, cand, n)
