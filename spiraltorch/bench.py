@@ -110,24 +110,30 @@ def copy_bandwidth(st, device: str, repeat: int) -> float:
     return 2 * n / (median_ms(lambda: _wait([src.clone()]), repeat) / 1e3)
 
 
-def topk_ms(st, x, k: int, repeat: int) -> float:
-    """Milliseconds of ``st.topk(x, k)``: on wgpu the device time of its launches (batches of
-    WGPU_LAUNCHES, median of ``repeat``) where one call's buffers fit a binding, else wall time."""
-    be = x._be
-    if be.name != "wgpu" or x._data.buffer.size > be.ctx.binding_limit:
-        return median_ms(lambda: _wait(st.topk(x, k)), repeat)
+def topk_ms(st, x, k: int, repeat: int) -> tuple[float, str]:
+    """(milliseconds, how) of ``st.topk(x, k)``. On wgpu, where the input and the scratch fit a
+    binding (one launch), the device time of its launches in batches of WGPU_LAUNCHES, median of
+    ``repeat``; how is "timestamp" (timestamp queries) or "wall" (the wall clock around each
+    synchronised batch). Elsewhere, and for calls in blocks of rows, the wall time of whole calls:
+    how is "call"."""
+    if x._be.name != "wgpu":
+        return median_ms(lambda: _wait(st.topk(x, k)), repeat), "call"
     from . import heuristics
+    from .backends.wgpu.array import storage_itemsize
     from .backends.wgpu.timing import device_time
-    from .backends.wgpu.topk import TopkLaunch
+    from .backends.wgpu.topk import TopkLaunch, scratch_per_row
 
-    rows, cols = x.shape
+    ctx, (rows, cols) = x._be.ctx, x.shape
     choice = heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=x.dtype)
-    launch = TopkLaunch(be.ctx, x._data, k, True, True, choice)
+    per_row = scratch_per_row(ctx, cols, k, True, choice, 8 * storage_itemsize(x.dtype))
+    if max(x._data.buffer.size, rows * per_row) > ctx.binding_limit:
+        return median_ms(lambda: _wait(st.topk(x, k)), repeat), "call"
+    launch = TopkLaunch(ctx, x._data, k, True, True, choice)
     try:
-        return device_time(be.ctx, launch.record, launches=WGPU_LAUNCHES,
-                           repeats=repeat).median * 1e3
+        t = device_time(ctx, launch.record, launches=WGPU_LAUNCHES, repeats=repeat)
     finally:
         launch.release()
+    return t.median * 1e3, t.method
 
 
 def torch_topk_ms(torch, t, k: int, launches: int, repeats: int) -> float:
@@ -198,8 +204,9 @@ def run_grid(args) -> int:
     for rows, cols, k in shapes:
         a = random_input(rows, cols, args.dtype, seed=0)
         x = st.from_numpy(a).to(args.device)
-        row = {"rows": rows, "cols": cols, "k": k, "dtype": args.dtype,
-               "ms": topk_ms(st, x, k, args.repeat),
+        ms, timing = topk_ms(st, x, k, args.repeat)
+        row = {"rows": rows, "cols": cols, "k": k, "dtype": args.dtype, "ms": ms,
+               "timing": timing,
                "choice": str(heuristics.choose("topk", rows, cols, k, device=args.device,
                                                dtype=dtype))}
         if torch is not None:

@@ -32,6 +32,26 @@ def test_bench_topk_writes_json(device, tmp_path, capsys):
     assert len(json.loads(out.read_text())["rows"]) == 2
 
 
+def test_bench_topk_times_rows_past_the_binding_limit_too(device, tmp_path, monkeypatch):
+    """On wgpu, device time where one launch takes the call, wall time where it runs in blocks of
+    rows (a binding limit of 8192 bytes: 64 rows of 300 float32 do not fit, 2 rows do)."""
+    from spiraltorch import backends
+
+    if device == "wgpu":
+        monkeypatch.setattr(backends.get("wgpu").ctx, "binding_limit", 8192)
+    shapes = tmp_path / "shapes.json"
+    shapes.write_text(json.dumps({"two": [[64, 300, 4], [2, 300, 4]]}))
+    out = tmp_path / "bench.json"
+    assert main(["bench", "topk", "--device", device, "--shapes", str(shapes), "--grid", "two",
+                 "--repeat", "1", "--against", "none", "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert all(row["ms"] > 0 for row in rows)
+    if device == "wgpu":
+        assert rows[0]["timing"] == "call" and rows[1]["timing"] in ("timestamp", "wall")
+    else:
+        assert rows[0]["timing"] == rows[1]["timing"] == "call"
+
+
 def test_explain_names_each_source(capsys):
     assert main(["explain", "topk", "--rows", "16", "--cols", "262144", "-k", "8"]) == 0
     out = capsys.readouterr().out
