@@ -119,14 +119,12 @@ def topk_ms(st, x, k: int, repeat: int) -> tuple[float, str]:
     if x._be.name != "wgpu":
         return median_ms(lambda: _wait(st.topk(x, k)), repeat), "call"
     from . import heuristics
-    from .backends.wgpu.array import storage_itemsize
     from .backends.wgpu.timing import device_time
-    from .backends.wgpu.topk import TopkLaunch, scratch_per_row
+    from .backends.wgpu.topk import TopkLaunch
 
-    ctx, (rows, cols) = x._be.ctx, x.shape
+    be, ctx, (rows, cols) = x._be, x._be.ctx, x.shape
     choice = heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=x.dtype)
-    per_row = scratch_per_row(ctx, cols, k, True, choice, 8 * storage_itemsize(x.dtype))
-    if max(x._data.buffer.size, rows * per_row) > ctx.binding_limit:
+    if be.topk_in_blocks(x._data, k, True, choice):
         return median_ms(lambda: _wait(st.topk(x, k)), repeat), "call"
     launch = TopkLaunch(ctx, x._data, k, True, True, choice)
     try:

@@ -389,16 +389,24 @@ class WgpuBackend(Backend):
             start = stop
         return out
 
-    def topk(self, x, k, largest, sorted, choice):
+    def topk_scratch_per_row(self, x, k, sorted, choice) -> int:
+        """Bytes a row of ``topk(x, ...)`` takes in its largest scratch buffer."""
         from .topk import scratch_per_row
-        rows, cols = x.shape
+        cols = x.shape[1]
         if x.dtype is dt.int64:
-            per_row = 8 * (1 << max(cols - 1, 0).bit_length())  # the sort's (key, index) slots
-        else:
-            per_row = scratch_per_row(self.ctx, cols, k, sorted, choice,
-                                      8 * storage_itemsize(x.dtype))
-        if max(x.buffer.size, rows * per_row) > self.ctx.binding_limit:
-            return self._topk_by_row_blocks(x, k, largest, sorted, choice, per_row)
+            return 8 * (1 << max(cols - 1, 0).bit_length())  # the sort's (key, index) slots
+        return scratch_per_row(self.ctx, cols, k, sorted, choice, 8 * storage_itemsize(x.dtype))
+
+    def topk_in_blocks(self, x, k, sorted, choice) -> bool:
+        """Whether ``topk(x, ...)`` runs in blocks of rows: its input or scratch exceeds one
+        storage binding."""
+        per_row = self.topk_scratch_per_row(x, k, sorted, choice)
+        return max(x.buffer.size, x.shape[0] * per_row) > self.ctx.binding_limit
+
+    def topk(self, x, k, largest, sorted, choice):
+        if self.topk_in_blocks(x, k, sorted, choice):
+            return self._topk_by_row_blocks(x, k, largest, sorted, choice,
+                                            self.topk_scratch_per_row(x, k, sorted, choice))
         if x.dtype is dt.int64:
             # 64-bit keys: the exact (key, index) sort, then the first k of each row.
             from .sort import sort
