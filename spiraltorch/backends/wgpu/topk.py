@@ -48,7 +48,8 @@ For k <= ROWWISE_K_MAX, the backend field ``rw`` = 1 replaces steps 1 and 2 by `
 one invocation per row keeps the best k in registers, in rank order (many short rows, small k),
 and writes the output itself up to k = ROWWISE_EMIT_K_MAX.
 For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``sort_rows`` reads
-them from the input, sorts them in workgroup memory and writes the first k of each as the output,
+them from the input, sorts them (in registers and shuffles where the device has subgroups, four or
+eight slots an invocation, else in workgroup memory) and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
 For rows of at most HELD * 256 columns and up to HELD_SLOTS_MAX sort slots, ``hk`` = 1 runs the
 whole call as ``select_held``, one dispatch with a workgroup per row: each invocation holds the keys
@@ -98,9 +99,22 @@ NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_1
 SORT_WG = 256
 RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
 # Rows of slots whole-row sorts take by bitonic steps in registers and subgroup shuffles, where
-# the device has subgroups: four slots an invocation, blocks of up to 1024 slots.
-REGISTER_SORT_SLOTS = (4, 1024)
+# the device has subgroups: four or eight slots an invocation (REG_SLOTS of
+# topk_bitonic_sg.wgsl), blocks of up to that times 256 slots.
+REGISTER_SORT_SLOTS = (4, 2048)
 REGISTER_SORT_WG_MIN = 64
+# The shortest rows the register sort takes with eight slots an invocation, by slot format
+# (packed: one u32 a slot); four were faster below them (H100, Vulkan, four against eight:
+# 4096 x 1024 k=1024 float32 0.157 against 0.170 ms, float16 0.106 against 0.092; 16384 x 512
+# k=320 float32 0.245 against 0.270, float16 0.165 against 0.137; 16384 x 128 k=100 float16 0.083
+# against 0.080; 65536 x 256 k=64 float16, 64 slots, 0.234 against 0.235). Rows of 2048 need
+# eight (16384 x 2048 k=2048 float32 1.974 ms in workgroup memory against 1.347, float16 1.447
+# against 0.692).
+REGISTER_EIGHT_FROM = {True: 128, False: 2048}
+# Workgroup memory the subgroup entry point declares beside a kernel's own (subgroup_layout.wgsl):
+# with it, the register sort of 2048 unpacked slots needs more than WebGPU's default 16 KiB, and
+# where the device offers no more, those rows sort in workgroup memory instead.
+SUBGROUP_LAYOUT_BYTES = 8
 # Subgroups of up to this many lanes sum the radix sort's digit counts in 8-bit fields (at most 4
 # slots a lane); wider ones in 16-bit fields.
 RADIX_NARROW_LANES = 63
@@ -148,6 +162,12 @@ FLOOR_GROUPS_MAX = 64
 # beside its histogram and scan in 16 KiB (8 KiB of pairs).
 HELD = 16
 HELD_SLOTS_MAX = 1024
+# Sort slots from which ``select_held`` sorts with eight slots an invocation where the device has
+# subgroups, in workgroups of half the invocations where the row's keys allow (H100, Vulkan,
+# four against eight: 4096 x 32000 k=1024 float32 0.593 against 0.541 ms, float16 0.439 against
+# 0.380; 16384 x 4096 k=1024 0.898 against 0.830, float16 0.636 against 0.604; from 512 slots,
+# slower: 4096 x 4096 k=512 0.171 against 0.195, 16384 x 8192 k=512 0.851 against 0.916).
+HELD_EIGHT_FROM = 1024
 HELD_WG_MIN = 32
 # Candidate slots a row of the ``fc`` path keeps (floor_candidates): four times k within these
 # bounds (eight times, within twice the bounds, with ``fd``). Its floor aims at the geometric mean
@@ -564,12 +584,13 @@ class TopkLaunch:
         n = held_slots(self.k, sorted)
         packed = self._packs(n)
         held = in_slots if cand is not None else self.cols
-        wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / 4)),
-                     HELD_WG_MIN), 256)
         sg = subgroups_enabled(self.ctx)
+        reg = 8 if sg and n >= HELD_EIGHT_FROM else 4
+        wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / reg)),
+                     HELD_WG_MIN), 256)
         files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
-                  "PAIRS": int(cand is not None)}
+                  "PAIRS": int(cand is not None), **({"REG_SLOTS": reg} if sg else {})}
         name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
                 + (" of pairs" if cand is not None else ""))
         pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS
@@ -589,10 +610,13 @@ class TopkLaunch:
             kind = " radix"
             consts = {"WG": n // 4, "SLOTS": n, "NARROW_LANES": RADIX_NARROW_LANES}
         elif register_block:
-            slots, block = _SLOT_FILES[self._packs(n)], register_block
+            packed = self._packs(n)
+            slots, block = _SLOT_FILES[packed], register_block
             sort, entry = _REGISTER_SORT_FILES, ("topk_entry_sg.wgsl",)
-            kind = " subgroup" + (" packed" if self._packs(n) else "")
-            consts = {"WG": max(block // 4, REGISTER_SORT_WG_MIN), "SLOTS": block}
+            kind = " subgroup" + (" packed" if packed else "")
+            reg = self._register_slots(n)
+            consts = {"WG": max(block // reg, REGISTER_SORT_WG_MIN), "SLOTS": block,
+                      "REG_SLOTS": reg}
         else:
             packed = self._packs(n)
             most = SORT_BLOCK_PACKED if packed else SORT_BLOCK
@@ -613,12 +637,20 @@ class TopkLaunch:
 
     def _register_block(self, n: int) -> int:
         """Slots a workgroup of the register sort takes for rows of n slots (whole rows, as many
-        as fit REGISTER_SORT_SLOTS[1]); 0 where it does not apply: no subgroups, or rows outside
-        REGISTER_SORT_SLOTS."""
+        as 256 invocations hold); 0 where it does not apply: no subgroups, rows outside
+        REGISTER_SORT_SLOTS, or a block beyond the device's workgroup memory."""
         low, high = REGISTER_SORT_SLOTS
         if not (subgroups_enabled(self.ctx) and low <= n <= high):
             return 0
-        return max(min(_next_pow2(self.rows * n), high), n)
+        block = max(min(_next_pow2(self.rows * n), 256 * self._register_slots(n)), n)
+        slot_bytes = 4 if self._packs(n) else 8
+        if block * slot_bytes + SUBGROUP_LAYOUT_BYTES > self.ctx.caps.max_workgroup_memory:
+            return 0
+        return block
+
+    def _register_slots(self, n: int) -> int:
+        """Slots an invocation of the register sort holds for rows of n slots: 4 or 8."""
+        return 8 if n >= REGISTER_EIGHT_FROM[self._packs(n)] else 4
 
     def _packs(self, n: int) -> bool:
         """Whether rows of n sort slots sort packed: keys and indices fit 16 bits each."""

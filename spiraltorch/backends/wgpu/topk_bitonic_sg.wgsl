@@ -1,11 +1,19 @@
-// Bitonic sorting of rows of n slots (a power of two, at least 4), best first, in a block of
-// `block` slots (a multiple of n, at most 4 * WG) in `s_slot`, each invocation holding four
-// consecutive slots in registers: compares at distances 1 and 2 run within an invocation, those up
-// to 4 * sg_size - 1 by subgroup shuffles, only longer ones through workgroup memory (on the H100:
-// 6 of the 55 steps of 1024 slots, against every step of topk_bitonic.wgsl). Needs full subgroups
-// laid out linearly (sg_linear of subgroup_layout.wgsl); every invocation of the workgroup calls
-// it. A step's `turn` is the position bit that sets its direction (best first where it is 0): the
-// stage's, or none in the last stage of a row.
+// Bitonic sorting of rows of n slots (a power of two, at least REG_SLOTS) in a block of `block`
+// slots (a multiple of n, at most REG_SLOTS * WG) in `s_slot`, each invocation holding REG_SLOTS
+// consecutive slots in registers: compares at distances below REG_SLOTS run within an invocation,
+// those up to REG_SLOTS * sg_size - 1 by subgroup shuffles, only longer ones through workgroup
+// memory (on the H100, four slots an invocation: 6 of the 55 steps of 1024 slots, against every
+// step of topk_bitonic.wgsl). Needs full subgroups laid out linearly (sg_linear of
+// subgroup_layout.wgsl); every invocation of the workgroup calls it. A step's `turn` is the
+// position bit that sets its direction (best first where it is 0): the stage's, or none in the
+// last stage of a row.
+
+// Slots an invocation holds: 4 (sort_registers), or 8 (sort_registers_8), which sorts 2048 slots
+// with 256 invocations and runs 27 of the 55 steps of 1024 slots in registers and 3 through
+// workgroup memory (against 19 and 6; subgroups of 32). Two functions, not one with the second
+// four under a test of REG_SLOTS: that one slowed the sort of four (H100, Vulkan, the filter's
+// buffer: 4096 x 32000 k=32 float32 0.271 -> 0.321 ms).
+override REG_SLOTS: u32 = 4u;
 
 struct Two {
     first: Slot,
@@ -43,9 +51,10 @@ fn step_at_1(f: Four, p: u32, turn: u32) -> Four {
     return Four(a.first, a.second, b.first, b.second);
 }
 
-// Whether the four slots from position p (a multiple of 4) keep the better of their partners at
-// distance dist (a multiple of 4) in a step whose direction bit is `turn` (0, or the stage, above
-// dist): p + 1, p + 2 and p + 3 share every bit from 4 up, so one answer serves all four.
+// Whether the slots of an invocation from position p (a multiple of REG_SLOTS) keep the better of
+// their partners at distance dist (a multiple of REG_SLOTS) in a step whose direction bit is
+// `turn` (0, or the stage, above dist): they share every bit from REG_SLOTS up, so one answer
+// serves all.
 fn keeps_best(p: u32, turn: u32, dist: u32) -> bool {
     return ((p & dist) == 0u) == ((p & turn) == 0u);
 }
@@ -116,12 +125,116 @@ fn sort_registers(lid: u32, block: u32, n: u32) {
     workgroupBarrier();
 }
 
+// Eight slots an invocation: p to p + 3 in `lo`, p + 4 to p + 7 in `hi`.
+struct Eight {
+    lo: Four,
+    hi: Four,
+}
+
+// The step at distance 4 over the eight slots from block position p (a multiple of 8), in a
+// stage of at least 8 slots: `turn` is 0 or at least 8, so all eight share its bit.
+fn step_at_4(e: Eight, p: u32, turn: u32) -> Eight {
+    let best = (p & turn) == 0u;
+    let a = compare(e.lo.s0, e.hi.s0, best);
+    let b = compare(e.lo.s1, e.hi.s1, best);
+    let c = compare(e.lo.s2, e.hi.s2, best);
+    let d = compare(e.lo.s3, e.hi.s3, best);
+    return Eight(Four(a.first, b.first, c.first, d.first),
+                 Four(a.second, b.second, c.second, d.second));
+}
+
+fn shuffle_four(f: Four, lanes: u32, best: bool) -> Four {
+    return Four(pick(f.s0, subgroupShuffleXor(f.s0, lanes), best),
+                pick(f.s1, subgroupShuffleXor(f.s1, lanes), best),
+                pick(f.s2, subgroupShuffleXor(f.s2, lanes), best),
+                pick(f.s3, subgroupShuffleXor(f.s3, lanes), best));
+}
+
+// Through workgroup memory, slot i of the four from `lid` sits at i * q + lid.
+fn store_four(f: Four, lid: u32, q: u32) {
+    s_slot[lid] = f.s0;
+    s_slot[q + lid] = f.s1;
+    s_slot[2u * q + lid] = f.s2;
+    s_slot[3u * q + lid] = f.s3;
+}
+
+fn pick_stored(f: Four, other: u32, q: u32, best: bool) -> Four {
+    return Four(pick(f.s0, s_slot[other], best), pick(f.s1, s_slot[q + other], best),
+                pick(f.s2, s_slot[2u * q + other], best), pick(f.s3, s_slot[3u * q + other], best));
+}
+
+fn load_four(p: u32) -> Four {
+    return Four(s_slot[p], s_slot[p + 1u], s_slot[p + 2u], s_slot[p + 3u]);
+}
+
+fn put_four(f: Four, p: u32) {
+    s_slot[p] = f.s0;
+    s_slot[p + 1u] = f.s1;
+    s_slot[p + 2u] = f.s2;
+    s_slot[p + 3u] = f.s3;
+}
+
+// sort_registers with eight slots an invocation, in the same three runs a stage.
+fn sort_registers_8(lid: u32, block: u32, n: u32) {
+    let p = 8u * lid;
+    let live = p < block;
+    let pad = slot_of(vec2<u32>(0u, NONE));
+    var e = Eight(Four(pad, pad, pad, pad), Four(pad, pad, pad, pad));
+    if live {
+        e = Eight(load_four(p), load_four(p + 4u));
+    }
+    workgroupBarrier();
+    let q = block / 8u;
+    let busy = (lid / sg_size) * sg_size * 8u < block;
+    for (var stage = 2u; stage <= n; stage *= 2u) {
+        let turn = stage & (n - 1u);
+        var dist = stage / 2u;
+        for (; dist >= 8u * sg_size; dist /= 2u) {
+            if live {
+                store_four(e.lo, lid, q);
+                store_four(e.hi, 4u * q + lid, q);
+            }
+            workgroupBarrier();
+            if live {
+                let other = lid ^ (dist / 8u);
+                let best = keeps_best(p, turn, dist);
+                e = Eight(pick_stored(e.lo, other, q, best),
+                          pick_stored(e.hi, 4u * q + other, q, best));
+            }
+            workgroupBarrier();
+        }
+        if busy {
+            for (; dist >= 8u; dist /= 2u) {
+                let lanes = dist / 8u;
+                let best = keeps_best(p, turn, dist);
+                e = Eight(shuffle_four(e.lo, lanes, best), shuffle_four(e.hi, lanes, best));
+            }
+            if dist == 4u {
+                e = step_at_4(e, p, turn);
+            }
+            if dist >= 2u {
+                e = Eight(step_at_2(e.lo, p, turn), step_at_2(e.hi, p + 4u, turn));
+            }
+            e = Eight(step_at_1(e.lo, p, turn), step_at_1(e.hi, p + 4u, turn));
+        }
+    }
+    if live {
+        put_four(e.lo, p);
+        put_four(e.hi, p + 4u);
+    }
+    workgroupBarrier();
+}
+
 // `sort_slots` on subgroups: in registers and shuffles where subgroups are full and laid out
-// linearly and the block holds whole rows of at least 4 slots, at most 4 * WG in all; otherwise
-// by `sort_block` (topk_bitonic.wgsl).
+// linearly and the block holds whole rows of at least REG_SLOTS slots, at most REG_SLOTS * WG in
+// all; otherwise by `sort_block` (topk_bitonic.wgsl).
 fn sort_slots(lid: u32, block: u32, n: u32, base: u32) {
-    if sg_linear && n >= 4u && n <= block && block <= 4u * WG {
-        sort_registers(lid, block, n);
+    if sg_linear && n >= REG_SLOTS && n <= block && block <= REG_SLOTS * WG {
+        if REG_SLOTS == 8u {
+            sort_registers_8(lid, block, n);
+        } else {
+            sort_registers(lid, block, n);
+        }
     } else {
         sort_block(lid, block, n, base);
     }

@@ -6,7 +6,7 @@
 // (topk_write_rows.wgsl). A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or
 // topk_scan_sg.wgsl), a sort file `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl)
 // and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
-// Needs SLOTS >= sort_n, HIST_BINS = 256 and sort_n <= 4 * WG.
+// Needs SLOTS >= sort_n and HIST_BINS = 256; sorts in registers where sort_n <= REG_SLOTS * WG.
 
 override WG: u32 = 256u;
 override SORTED: bool = true;

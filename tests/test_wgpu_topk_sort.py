@@ -1,0 +1,87 @@
+"""The register sort of WebGPU TopK with eight slots an invocation: whole rows of up to 2048 slots,
+several rows a block, and the held keys' sort of 1024 winners, against the exact reference."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import wgpu
+
+from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu.device import WgpuContext, get_context
+from spiraltorch.backends.wgpu.transfer import from_numpy
+from spiraltorch.heuristics import Choice
+from tests.test_wgpu_topk import (HELD_CHOICE, WEBGPU_DEFAULT_LIMITS, adversarial_rows, check,
+                                  make_input)
+
+SORT_CHOICE = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    ctx = get_context()
+    if not wtopk.subgroups_enabled(ctx):
+        pytest.skip("the device has no subgroups")
+    return ctx
+
+
+def register_slots(ctx, x, k, choice) -> int:
+    """Slots an invocation of the call's register sort holds, 0 where it sorts elsewhere."""
+    launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+    n = launch.plan.slots
+    slots = launch._register_slots(n) if launch._register_block(n) else 0
+    launch.release()
+    return slots
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float16", "uint8", "bool"])
+def test_whole_rows_sorted_with_eight_slots_an_invocation(ctx, dtype):
+    """Rows of 1025 to 2048 columns (every format), and packed rows from 128 slots, several to a
+    block of up to 2048 slots: random rows with NaN, infinities and signed zeros, rows of one
+    value, ramps both ways and few distinct values."""
+    rng = np.random.default_rng()
+    packed = dtype in ("float16", "uint8", "bool")
+    shapes = [(3, 2048), (5, 1500)] + ([(9, 300), (20, 128), (3, 1024)] if packed else [])
+    for rows, cols in shapes:
+        a = np.concatenate([make_input(rng, dtype, rows, cols), adversarial_rows(rng, dtype, cols)])
+        x = from_numpy(ctx, a)
+        for k in sorted({cols // 2 + 1, cols - 3, cols}):
+            assert register_slots(ctx, x, k, SORT_CHOICE) == 8, (rows, cols, k)
+            check(ctx, a, x, k, bool(rng.integers(0, 2)), True, SORT_CHOICE)
+    x = from_numpy(ctx, make_input(rng, dtype, 4, 1024))
+    assert register_slots(ctx, x, 1000, SORT_CHOICE) == (8 if packed else 4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_held_keys_sort_1024_winners_with_eight_slots_an_invocation(ctx, dtype):
+    """select_held at k > 512 sorts with eight slots an invocation, in workgroups of half the
+    invocations where its keys allow (rows of up to 2048 columns): ties, specials and a constant
+    row; largest and smallest."""
+    rng = np.random.default_rng()
+    for cols in (4096, 2048, 1500):
+        a = make_input(rng, dtype, 6, cols)
+        a[2] = a[2, 0]
+        x = from_numpy(ctx, a)
+        for k in (513, 1000, 1024):
+            launch = wtopk.TopkLaunch(ctx, x, k, True, True, HELD_CHOICE)
+            assert launch.plan.held
+            launch.release()
+            check(ctx, a, x, k, True, True, HELD_CHOICE)
+            check(ctx, a, x, k, False, True, HELD_CHOICE)
+
+
+def test_rows_of_2048_pairs_sort_in_workgroup_memory_within_default_limits(ctx):
+    """With WebGPU's default 16 KiB of workgroup memory, the register sort of 2048 unpacked
+    pairs (and the subgroup layout beside them) does not fit: those rows sort in workgroup memory,
+    while packed ones still sort in registers."""
+    adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+    features = [f for f in ("subgroup", "shader-f16") if f in adapter.features]
+    device = adapter.request_device_sync(required_features=features,
+                                            required_limits=WEBGPU_DEFAULT_LIMITS)
+    small = WgpuContext(adapter, device, features)
+    rng = np.random.default_rng()
+    for dtype, register in (("float32", 0), ("int32", 0), ("uint8", 8)):
+        a = np.concatenate([make_input(rng, dtype, 3, 2048), adversarial_rows(rng, dtype, 2048)])
+        x = from_numpy(small, a)
+        assert register_slots(small, x, 2048, SORT_CHOICE) == register
+        check(small, a, x, 2048, True, True, SORT_CHOICE)
+        check(small, a, x, 1500, False, True, SORT_CHOICE)
