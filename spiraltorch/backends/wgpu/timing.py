@@ -9,10 +9,18 @@ from __future__ import annotations
 import statistics
 import struct
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import wgpu
+
+# A context's first timing keeps the device busy this long before it measures: on the H100's
+# Vulkan driver, a kernel timed in the first fraction of a second of a process, right after its
+# input was uploaded, sometimes ran 2 to 4 times slower in every batch (4096 x 32000 float32,
+# k=32: 1.165 ms in one fresh process, 0.271 in the next).
+WARM_UP_S = 0.5
+_warmed: weakref.WeakSet = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,8 @@ def device_time(ctx, record: Callable, *, launches: int = 20, repeats: int = 5,
     """Time ``record`` (adds one launch to a GPUCommandEncoder) on ``ctx``'s device.
 
     Work already queued on the context is submitted first, and one untimed batch warms up
-    pipelines and caches. Returns the median, min and max seconds per launch."""
+    pipelines and caches (untimed batches for WARM_UP_S seconds on the context's first timing).
+    Returns the median, min and max seconds per launch."""
     if launches < 1 or repeats < 1:
         raise ValueError(f"device_time needs launches >= 1 and repeats >= 1, got {launches}, "
                          f"{repeats}")
@@ -90,6 +99,11 @@ def device_time(ctx, record: Callable, *, launches: int = 20, repeats: int = 5,
         def batch():
             return _batch_wall(ctx, record, launches, sync)
     batch()
+    if ctx not in _warmed:
+        _warmed.add(ctx)
+        start = time.perf_counter()
+        while time.perf_counter() - start < WARM_UP_S:
+            batch()
     per_launch = [batch() / launches for _ in range(repeats)]
     return Timing(statistics.median(per_launch), min(per_launch), max(per_launch), launches,
                   repeats, "timestamp" if stamps else "wall")
