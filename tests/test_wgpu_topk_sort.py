@@ -10,8 +10,8 @@ from spiraltorch.backends.wgpu import topk as wtopk
 from spiraltorch.backends.wgpu.device import WgpuContext, get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
 from spiraltorch.heuristics import Choice
-from tests.test_wgpu_topk import (HELD_CHOICE, WEBGPU_DEFAULT_LIMITS, adversarial_rows, check,
-                                  make_input)
+from tests.test_wgpu_topk import (CHOICES, HELD_CHOICE, WEBGPU_DEFAULT_LIMITS, adversarial_rows,
+                                  check, make_input)
 
 SORT_CHOICE = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
 
@@ -49,6 +49,20 @@ def test_whole_rows_sorted_with_eight_slots_an_invocation(ctx, dtype):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), True, SORT_CHOICE)
     x = from_numpy(ctx, make_input(rng, dtype, 4, 1024))
     assert register_slots(ctx, x, 1000, SORT_CHOICE) == (8 if packed else 4)
+
+
+@pytest.mark.parametrize("choice", [CHOICES[1], CHOICES[3]], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_winners_of_a_selection_sorted_with_eight_slots_an_invocation(ctx, dtype, choice):
+    """Rows longer than a sort block at 1024 < k <= 2048: the radix select's (one- or two-pass)
+    winners, 2048 slots a row, sort in registers before the output is written."""
+    rng = np.random.default_rng()
+    a = make_input(rng, dtype, 3, 3000)
+    a[1] = a[1, 0]
+    x = from_numpy(ctx, a)
+    for k in (1025, 1500, 2048):
+        assert register_slots(ctx, x, k, choice) == 8
+        check(ctx, a, x, k, bool(rng.integers(0, 2)), True, choice)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
