@@ -27,7 +27,8 @@ def ctx():
 def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     """Keys held in registers: rows up to 4096 columns, whole and partial quads, rows whose quads
     are not aligned (read element by element), strided rows, runs of equal keys at the
-    boundary, up to 1024 sort slots; on subgroups and on the portable entry point."""
+    boundary, up to 1024 sort slots (2048 where the device has the workgroup memory); on
+    subgroups and on the portable entry point."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
@@ -38,7 +39,7 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
         cases = [(a, from_numpy(ctx, a)),  # column 1 onwards: rows start between words
                  (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
                                                   [(0, rows, 1), (1, cols + 1, 1)]))]
-        for k in (2, 6, 64, 100, 250, 1024, cols):
+        for k in (2, 6, 64, 100, 250, 1024, 1500, cols):
             if k > cols or not wtopk.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
                 continue
             for (values, x), sorted in itertools.product(cases, (True, False)):
@@ -49,7 +50,9 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
     assert wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16).held  # rows share words of values
     assert not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
-    assert not wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held
+    wide = wtopk.held_slots_max(ctx) == wtopk.HELD_SLOTS_WIDE
+    assert wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held == wide
+    assert not wtopk.layout(ctx, 4096, 2049, True, HELD_CHOICE).held
     assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
 
 

@@ -66,16 +66,19 @@ def test_winners_of_a_selection_sorted_with_eight_slots_an_invocation(ctx, dtype
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_held_keys_sort_1024_winners_with_eight_slots_an_invocation(ctx, dtype):
+def test_held_keys_sort_their_winners_with_eight_slots_an_invocation(ctx, dtype):
     """select_held at k > 512 sorts with eight slots an invocation, in workgroups of half the
-    invocations where its keys allow (rows of up to 2048 columns): ties, specials and a constant
-    row; largest and smallest."""
+    invocations where its keys allow (rows of up to 2048 columns), and up to 2048 winners where
+    the device has the workgroup memory: ties, specials and a constant row; largest and
+    smallest."""
+    wide = wtopk.held_slots_max(ctx) == wtopk.HELD_SLOTS_WIDE
+    assert wide or ctx.caps.max_workgroup_memory < 32 * 1024  # lavapipe offers 32 KiB
     rng = np.random.default_rng()
     for cols in (4096, 2048, 1500):
         a = make_input(rng, dtype, 6, cols)
         a[2] = a[2, 0]
         x = from_numpy(ctx, a)
-        for k in (513, 1000, 1024):
+        for k in (513, 1000, 1024) + ((1025, min(2048, cols)) if wide else ()):
             launch = wtopk.TopkLaunch(ctx, x, k, True, True, HELD_CHOICE)
             assert launch.plan.held
             launch.release()
@@ -86,7 +89,7 @@ def test_held_keys_sort_1024_winners_with_eight_slots_an_invocation(ctx, dtype):
 def test_rows_of_2048_pairs_sort_in_workgroup_memory_within_default_limits(ctx):
     """With WebGPU's default 16 KiB of workgroup memory, the register sort of 2048 unpacked
     pairs (and the subgroup layout beside them) does not fit: those rows sort in workgroup memory,
-    while packed ones still sort in registers."""
+    while packed ones still sort in registers; the held keys take at most 1024 sort slots."""
     adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
     features = [f for f in ("subgroup", "shader-f16") if f in adapter.features]
     device = adapter.request_device_sync(required_features=features,
@@ -99,3 +102,22 @@ def test_rows_of_2048_pairs_sort_in_workgroup_memory_within_default_limits(ctx):
         assert register_slots(small, x, 2048, SORT_CHOICE) == register
         check(small, a, x, 2048, True, True, SORT_CHOICE)
         check(small, a, x, 1500, False, True, SORT_CHOICE)
+    assert wtopk.held_slots_max(small) == wtopk.HELD_SLOTS_MAX
+    assert not wtopk.layout(small, 4096, 1025, True, HELD_CHOICE).held
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_last_merge_of_more_than_1024_winners_held(ctx, dtype):
+    """A two-pass selection at 1024 < k <= 2048 whose candidates fit the held keys ends in
+    select_held over them where the device has the workgroup memory for 2048 sort slots."""
+    if wtopk.held_slots_max(ctx) < wtopk.HELD_SLOTS_WIDE:
+        pytest.skip("the held keys take at most 1024 sort slots here")
+    rng = np.random.default_rng()
+    a = make_input(rng, dtype, 3, 2500)
+    x = from_numpy(ctx, a)
+    choice = Choice(u2=1, wg=128, kl=2, ch=1250, extra=(("sg", 1),))
+    for k in (1100, 1250):
+        launch = wtopk.TopkLaunch(ctx, x, k, True, True, choice)
+        assert launch._steps[-1][0].label.startswith("topk select held")
+        launch.release()
+        check(ctx, a, x, k, bool(rng.integers(0, 2)), True, choice)

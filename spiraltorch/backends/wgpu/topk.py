@@ -51,7 +51,7 @@ For rows of at most SORT_BLOCK columns, ``fs`` = 1 sorts whole rows instead: ``s
 them from the input, sorts them (in registers and shuffles where the device has subgroups, four or
 eight slots an invocation, else in workgroup memory) and writes the first k of each as the output,
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
-For rows of at most HELD * 256 columns and up to HELD_SLOTS_MAX sort slots, ``hk`` = 1 runs the
+For rows of at most HELD * 256 columns and up to held_slots_max sort slots, ``hk`` = 1 runs the
 whole call as ``select_held``, one dispatch with a workgroup per row: each invocation holds the keys
 of HELD columns in registers, so the row is read once; a radix select with 8-bit digits over them,
 the winners compacted into workgroup memory, sorted there (on devices with subgroups, in registers
@@ -162,6 +162,14 @@ FLOOR_GROUPS_MAX = 64
 # beside its histogram and scan in 16 KiB (8 KiB of pairs).
 HELD = 16
 HELD_SLOTS_MAX = 1024
+# Where the device offers the workgroup memory (past WebGPU's default 16 KiB), up to 2048 sort
+# slots of (key, index) pairs beside the histogram, scans and subgroup layout (HELD_SCRATCH_BYTES):
+# rows of 2049 to 4096 columns at 1024 < k <= 2048 in one dispatch instead of a radix select
+# writing 2048 pairs a row and their sort (H100, Vulkan: 16384 x 3000 k=1500 float32 1.823 ->
+# 1.643 ms, float16 1.059 -> 0.856; 4096 x 4096 k=2048 0.537 -> 0.433, float16 0.327 -> 0.233;
+# 16384 x 4096 k=1100 2.018 -> 1.704).
+HELD_SLOTS_WIDE = 2048
+HELD_SCRATCH_BYTES = 3 * 1024 + 64
 # Sort slots from which ``select_held`` sorts with eight slots an invocation where the device has
 # subgroups, in workgroups of half the invocations where the row's keys allow (H100, Vulkan,
 # four against eight: 4096 x 32000 k=1024 float32 0.593 against 0.541 ms, float16 0.439 against
@@ -319,12 +327,12 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
                and int(choice.get("rw", 0)) == 1)
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, held_slots(k, sorted), k))
+            and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx)))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
     if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
-            or candidates >= cols
+            or candidates >= cols or k > HELD_SLOTS_MAX  # slots at least twice k
             or not held_fits(candidates, held_slots(k, sorted), k)):
         candidates = 0
     filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
@@ -374,10 +382,17 @@ def held_slots(k: int, sorted: bool) -> int:
     return _next_pow2(k) if sorted else k
 
 
-def held_fits(columns: int, slots: int, k: int) -> bool:
+def held_fits(columns: int, slots: int, k: int, most: int = HELD_SLOTS_MAX) -> bool:
     """Whether ``select_held`` takes rows of ``columns`` keys (or candidates) and ``slots`` sort
-    slots: one workgroup of at most 256 invocations holds them."""
-    return 2 <= k and columns <= HELD * 256 and slots <= HELD_SLOTS_MAX
+    slots: one workgroup of at most 256 invocations holds them, and at most ``most`` slots."""
+    return 2 <= k and columns <= HELD * 256 and slots <= most
+
+
+def held_slots_max(ctx) -> int:
+    """The most sort slots ``select_held`` takes on this device: HELD_SLOTS_WIDE where its
+    workgroup memory holds them, else HELD_SLOTS_MAX (within WebGPU's defaults)."""
+    wide = HELD_SLOTS_WIDE * 8 + HELD_SCRATCH_BYTES <= ctx.caps.max_workgroup_memory
+    return HELD_SLOTS_WIDE if wide else HELD_SLOTS_MAX
 
 
 def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
@@ -575,7 +590,8 @@ class TopkLaunch:
         ``select_held`` over the candidates (fewer dispatches, no pairs written between; also
         after ``filter`` chunks, where the filter's own last merge is one workgroup a row
         working through its buffer)."""
-        return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k)
+        return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k,
+                                         held_slots_max(self.ctx))
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
