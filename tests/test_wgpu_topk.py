@@ -565,6 +565,7 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
           FLOOR_CHOICE)
     assert not wtopk.layout(ctx, 2048, 1024, True, FLOOR_CHOICE).candidates  # no fewer slots
     assert not wtopk.layout(ctx, 9000, 1, True, FLOOR_CHOICE).candidates
+    assert not wtopk.layout(ctx, 9000, 1025, True, FLOOR_CHOICE).candidates  # slots < 2k
     assert wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves too
 
 

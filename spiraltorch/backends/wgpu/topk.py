@@ -332,7 +332,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
     if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
-            or candidates >= cols or k > HELD_SLOTS_MAX  # slots at least twice k
+            or candidates >= cols
+            # at most HELD_SLOTS_MAX sort slots, wider devices too: up to k = 1024 the candidate
+            # slots are at least twice k, beyond it only fd's would be (not measured)
             or not held_fits(candidates, held_slots(k, sorted), k)):
         candidates = 0
     filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
