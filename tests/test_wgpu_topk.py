@@ -515,17 +515,22 @@ def test_last_merge_and_sort_in_one_dispatch(ctx):
 FLOOR_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1),))
 
 
+@pytest.mark.parametrize("retried", [0, 1], ids=["here", "retried"])
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
+def test_floor_candidates_path(ctx, dtype, subgroups, retried, monkeypatch):
     """Keys at or above a floor from a sample, then select_held over them: random rows (the floor
     taken), a row whose top keys crowd its first sixteenth (more than one subgroup's share of the
     slots) with NaNs of either sign, +-inf and +-0.0, rows with ties at the k-th key, constant rows
     and heavy ties (more keys reach the floor than there are slots: the radix select takes the row),
     rows starting between words, strided and transposed rows, float16 subnormals, k up to 1024,
     sorted and unsorted, samples of every size (one to four units an invocation); on subgroups and
-    on the portable entry point."""
+    on the portable entry point; the failed rows selected in the compaction's workgroup, or listed
+    for floor_retry (two workgroups here, each taking every other listed row; its count word
+    cleared by each call for the next)."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    monkeypatch.setattr(wtopk, "FLOOR_RETRY_GROUPS", 2)
+    choice = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fr", retried)))
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
     sizes = {wtopk.floor_sample_units(cols, k, itembits) for cols in (9001, 5000)
@@ -548,25 +553,29 @@ def test_floor_candidates_path(ctx, dtype, subgroups, monkeypatch):
                  (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
                                                   [(0, rows, 1), (1, cols + 1, 1)]))]
         for i, k in enumerate((2, 64, 128, 300, 1024)):
-            if not wtopk.layout(ctx, cols, k, True, FLOOR_CHOICE, itembits).candidates:
+            if not wtopk.layout(ctx, cols, k, True, choice, itembits).candidates:
                 continue
             largest = i % 2 == 0  # alternating: both the stored-bit and the key tests each run
             for (values, x), sorted in itertools.product(cases, (True, False)):
-                check(ctx, values, x, k, largest, sorted, FLOOR_CHOICE)
+                check(ctx, values, x, k, largest, sorted, choice)
     if dtype in ("float32", "float16"):
         # the top keys only in every other run of 8 words, the runs a row of 5000 samples: the
         # floor lands above the k-th key, and the radix select takes the row
         a = rng.standard_normal((1, 5000)).astype(dtype)
         per_run = 8 * 128 // itembits
         a[0, (np.arange(5000) // per_run) % 2 == 0] += 100
-        check(ctx, a, from_numpy(ctx, a), 1024, True, True, FLOOR_CHOICE)
+        check(ctx, a, from_numpy(ctx, a), 1024, True, True, choice)
     base = make_input(rng, dtype, 9000, 3)
-    check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 128, True, True,
-          FLOOR_CHOICE)
-    assert not wtopk.layout(ctx, 2048, 1024, True, FLOOR_CHOICE).candidates  # no fewer slots
-    assert not wtopk.layout(ctx, 9000, 1, True, FLOOR_CHOICE).candidates
-    assert not wtopk.layout(ctx, 9000, 1025, True, FLOOR_CHOICE).candidates  # slots < 2k
-    assert wtopk.layout(ctx, 9000, 7, True, FLOOR_CHOICE, 16).candidates  # odd k of halves too
+    transposed = views.permute(from_numpy(ctx, base), (1, 0))  # every row fails: strided
+    check(ctx, base.T, transposed, 128, True, True, choice)
+    launch = wtopk.TopkLaunch(ctx, transposed, 128, True, True, choice)
+    labels = [p.label for p, *_ in launch._steps]
+    launch.release()
+    assert any(label.startswith("topk floor retry") for label in labels) == bool(retried)
+    assert not wtopk.layout(ctx, 2048, 1024, True, choice).candidates  # no fewer slots
+    assert not wtopk.layout(ctx, 9000, 1, True, choice).candidates
+    assert not wtopk.layout(ctx, 9000, 1025, True, choice).candidates  # slots < 2k
+    assert wtopk.layout(ctx, 9000, 7, True, choice, 16).candidates  # odd k of halves too
 
 
 # Paths that write the output themselves, each with its rows in separate workgroups (or
@@ -619,6 +628,13 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(256, 32768, 64, "float16") == 0 and fc(4096, 32000, 63, "float16") == 0
     assert fc(16384, 4096, 1024) == 0 and fc(2048, 4096, 128) == 0 and fc(16384, 2048, 128) == 0
     assert fc(16384, 4096, 64) == 1 and fc(4096, 2049, 256, "float16") == 1
+
+
+def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(clean_heuristics):
+    fr = fallback_field("fr")
+    assert fr(4096, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
+    assert fr(4095, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
+    assert fr(4096, 32000, 1024, "float16") == 0
 
 
 def test_fallback_floor_candidates_on_subgroups_for_rows_of_4096_only_for_4_byte_keys(

@@ -62,14 +62,16 @@ For one-pass rows longer than the candidates they keep (``floor_candidates``; tw
 ``floor_compact`` first: a floor estimated from a sample of each row (about the geometric mean of k
 and the candidate slots reach it), and every key at or above it compacted in index order into the
 row's candidates (by subgroups where the device has them); where fewer than k or more than the
-slots reached the floor, the same workgroup writes the row's top k by radix select there instead
-(no dispatch of its own: an empty one cost about 15 us). Then ``select_held`` over the candidates.
-The row is read about once, against three to four times by the radix select.
+slots reached the floor, the same workgroup writes the row's top k by radix select there instead,
+or with ``fr`` = 1 lists the row for ``floor_retry``, a dispatch of FLOOR_RETRY_GROUPS workgroups
+that does it (an empty one costs a few microseconds, but the compaction runs faster without the
+radix select's code). Then ``select_held`` over the candidates. The row is read about once,
+against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fq``, ``fg`` and ``rs`` (``sr`` before ``fs`` before ``rw``
-before ``hk`` before ``fc``).
+``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg`` and ``rs`` (``sr`` before ``fs``
+before ``rw`` before ``hk`` before ``fc``).
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -78,6 +80,7 @@ import functools
 import math
 import os
 import struct
+import weakref
 from dataclasses import dataclass
 
 import wgpu
@@ -194,6 +197,10 @@ FLOOR_SAMPLE_DIGIT_BITS = {8: 11, 16: 11, 32: 8}
 # (H100, float32: 256 x 32768 k=1024 0.078 -> 0.114 ms, 4096 x 32000 k=256 0.413 -> 0.438).
 FLOOR_SAMPLE_HITS = (64, 256)
 FLOOR_SAMPLE_RUN = 8  # word units (128 bytes) in a run of the ``fc`` floor's sample
+# Workgroups of ``floor_retry`` (the ``fr`` field): each takes every FLOOR_RETRY_GROUPS-th row
+# whose floor failed (H100, Vulkan, float32: 4096 x 32000 k=1024 0.5460 ms with 64, 0.5439 with
+# 256; 256 x 32768 k=1024 0.0734 / 0.0735). Every row fails where rows are strided.
+FLOOR_RETRY_GROUPS = 256
 NONE = 0xFFFFFFFF
 
 # dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
@@ -218,11 +225,23 @@ _SELECT_ROWS_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                       "topk_select.wgsl", "topk_select_rows.wgsl")
 _FLOOR_COMPACT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
-            "topk_scan_wg.wgsl", "topk_radix_select.wgsl", "topk_floor_compact.wgsl",
-            "topk_compact_wg.wgsl", "topk_entry_wg.wgsl"),
+            "topk_scan_wg.wgsl", "topk_floor_compact.wgsl", "topk_compact_wg.wgsl",
+            "topk_entry_wg.wgsl"),
+    True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+           "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_floor_compact.wgsl",
+           "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
+}
+# What floor_compact does with a row whose floor failed: radix select in the same workgroup, or a
+# list of such rows for ``floor_retry`` (by whether the failures go to a dispatch of their own).
+_FLOOR_FAILED_FILES = {False: ("topk_radix_select.wgsl", "topk_floor_here.wgsl"),
+                       True: ("topk_floor_later.wgsl",)}
+_FLOOR_RETRY_FILES = {
+    False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
+            "topk_scan_wg.wgsl", "topk_radix_select.wgsl", "topk_floor_retry.wgsl",
+            "topk_entry_wg.wgsl"),
     True: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
            "subgroup_layout.wgsl", "topk_scan_sg.wgsl", "topk_radix_select.wgsl",
-           "topk_floor_compact.wgsl", "topk_compact_sg.wgsl", "topk_entry_sg.wgsl"),
+           "topk_floor_retry.wgsl", "topk_entry_sg.wgsl"),
 }
 _ROWWISE_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl",
                   "topk_store_values.wgsl", "topk_rowwise.wgsl")
@@ -252,6 +271,16 @@ _HELD_FILES = {
            "topk_store_values.wgsl", "topk_write_rows.wgsl", "topk_select_held.wgsl",
            "topk_entry_sg.wgsl"),
 }
+
+
+_retry_counts = weakref.WeakKeyDictionary()
+
+
+def _retry_count(ctx):
+    """The context's count word of ``floor_retry`` (zero between calls: the dispatch clears it)."""
+    if ctx not in _retry_counts:
+        _retry_counts[ctx] = ctx.device.create_buffer(size=4, usage=wgpu.BufferUsage.STORAGE)
+    return _retry_counts[ctx]
 
 
 @functools.cache
@@ -292,6 +321,7 @@ class Layout:
     radix_sort: bool  # rows of slots sorted by ``topk_radix_sort.wgsl`` where they fit
     held: bool  # ``select_held``: the whole call in one dispatch, keys held in registers
     candidates: int  # candidate slots a row of the ``fc`` path (``floor_compact``); 0: not taken
+    retried: bool  # rows whose ``fc`` floor fails go to ``floor_retry`` (the ``fr`` field)
 
     @property
     def ranked(self) -> bool:
@@ -346,8 +376,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
                   and int(choice.get("rs", 0)) == 1)
     filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
+    retried = candidates > 0 and int(choice.get("fr", 0)) == 1
     return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
-                  by_subgroup, radix_sort, held, candidates)
+                  by_subgroup, radix_sort, held, candidates, retried)
 
 
 def floor_candidates(k: int, doubled: bool = False) -> int:
@@ -572,19 +603,28 @@ class TopkLaunch:
 
     def _floor_candidates(self, x, sorted: bool, geometry) -> None:
         """The ``fc`` path: each row's keys at or above a floor estimated from a sample as
-        candidates (``floor_compact``; where that floor fails, the row's top k by radix select in
-        the same workgroup), then ``select_held`` over the candidates."""
+        candidates (``floor_compact``; where that floor fails, the row's top k by radix select,
+        in the same workgroup or in ``floor_retry`` after it), then ``select_held`` over the
+        candidates."""
         n, rows = self.plan.candidates, self.rows
         cand = self._buffer(rows * n * 8)
         sg = self.plan.subgroups
         digit = FLOOR_SAMPLE_DIGIT_BITS[self.key_bits]
-        self._add("topk floor compact" + (" subgroup" if sg else ""), _FLOOR_COMPACT_FILES[sg],
-                  {"WG": self.plan.wg, "KL": self.plan.kl, "DIGIT_BITS": digit,
-                   "HIST_BINS": 1 << digit, "SAMPLE_RUN": FLOOR_SAMPLE_RUN,
-                   "SAMPLE_UNITS": floor_sample_units(
-                       self.cols, self.k, self.key_format["ELEM_BITS"], self.plan.wg, n)},
-                  [x.buffer, x.buffer, cand], rows,
-                  dict(geometry, seg_len=self.cols, nseg=1, out_slots=n))
+        consts = {"WG": self.plan.wg, "KL": self.plan.kl, "DIGIT_BITS": digit,
+                  "HIST_BINS": 1 << digit}
+        params = dict(geometry, seg_len=self.cols, nseg=1, out_slots=n)
+        later = self.plan.retried and rows < 1 << 24  # the count word's bits for them
+        failed = [self._buffer(rows * 4), _retry_count(self.ctx)] if later else [None, None]
+        name = "topk floor compact" + (" subgroup" if sg else "") + (" retried" if later else "")
+        self._add(name, _FLOOR_COMPACT_FILES[sg] + _FLOOR_FAILED_FILES[later],
+                  dict(consts, SAMPLE_RUN=FLOOR_SAMPLE_RUN, SAMPLE_UNITS=floor_sample_units(
+                      self.cols, self.k, self.key_format["ELEM_BITS"], self.plan.wg, n)),
+                  [x.buffer, x.buffer, cand, *failed], rows, params)
+        if later:
+            groups = min(rows, FLOOR_RETRY_GROUPS)
+            self._add("topk floor retry" + (" subgroup" if sg else ""), _FLOOR_RETRY_FILES[sg],
+                      dict(consts, GROUPS=groups), [x.buffer, x.buffer, cand, *failed], groups,
+                      params)
         self._select_held(x, sorted, geometry, cand, n)
 
     def _merges_held(self, in_slots: int) -> bool:

@@ -2,8 +2,10 @@
 // sample of the row (sample_floor), then every key of the row at or above it compacted in index
 // order into the row's out_slots (key, index) slots, the rest padded with (0, NONE), for
 // topk_select_held.wgsl to select the top k from. Where fewer than k keys or more than out_slots
-// reach the floor, the workgroup selects the row's top k by radix select instead
-// (topk_radix_select.wgsl) and writes them in index order into the slots, padded the same way.
+// reach the floor, the row's top k are selected by radix select instead (topk_radix_select.wgsl),
+// written in index order into the slots and padded the same way: a failure file gives
+// `floor_failed`, which runs it in the same workgroup (topk_floor_here.wgsl) or lists the row for
+// a dispatch of its own (topk_floor_later.wgsl, topk_floor_retry.wgsl).
 // A compaction file gives `compact_candidates` (topk_compact_wg.wgsl, or topk_compact_sg.wgsl on
 // subgroups); a scan file `scan_exclusive`, an entry file `main`.
 // Workgroup memory: a histogram of HIST_BINS = 2^DIGIT_BITS buckets (at most 8 KiB) and 1 KiB of
@@ -23,7 +25,7 @@ override SAMPLE_UNITS: u32 = ELEM_BITS / 8u;
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read> src4: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec2<u32>>;  // (key, index) pairs
-@group(0) @binding(3) var<uniform> prm: Params;
+@group(0) @binding(5) var<uniform> prm: Params;  // 3 and 4: the failure file's
 
 var<workgroup> w_taken: u32;
 
@@ -216,10 +218,9 @@ fn workgroup_main(lid: u32, group: u32) {
     let first = group * prm.out_slots;
     let taken = compact_candidates(lid, s, sample_floor(lid, s), first);
     if lid == 0u {
-        w_taken = u32(taken);  // the same in every invocation, made uniform for radix_select
+        w_taken = u32(taken);  // the same in every invocation, made uniform for floor_failed
     }
     if workgroupUniformLoad(&w_taken) == 0u {
-        storageBarrier();  // the compaction's writes to the slots come first
-        radix_select(lid, s, first);
+        floor_failed(lid, s, first, group);
     }
 }
