@@ -632,8 +632,8 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
 
 def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(clean_heuristics):
     fr = fallback_field("fr")
-    assert fr(4096, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
-    assert fr(4095, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
+    assert fr(2048, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
+    assert fr(2047, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
     assert fr(4096, 32000, 1024, "float16") == 0
 
 
