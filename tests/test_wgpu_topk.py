@@ -273,6 +273,7 @@ def test_random_choices_fuzz(ctx):
                                                            ("hk", int(rng.integers(0, 2))),
                                                            ("fc", int(rng.integers(0, 2))),
                                                            ("fd", int(rng.integers(0, 2))),
+                                                           ("fr", int(rng.integers(0, 2))),
                                                            ("fg", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
@@ -310,9 +311,13 @@ def test_every_variant_within_default_limits():
         b = make_input(rng, dtype, 2, 4096)
         assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
         check(ctx, b, from_numpy(ctx, b), 1024, True, True, HELD_CHOICE)
-    for k in (100, 1024):  # floor candidates, and a select of the rows they leave
-        assert wtopk.layout(ctx, 5000, k, True, FLOOR_CHOICE).candidates
-        check(ctx, a, x, k, True, True, FLOOR_CHOICE)
+    retried = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fr", 1)))
+    for k, choice in itertools.product((100, 1024), (FLOOR_CHOICE, retried)):
+        # floor candidates, and a select of the rows they leave (in a retry dispatch or not)
+        assert wtopk.layout(ctx, 5000, k, True, choice).candidates
+        check(ctx, a, x, k, True, True, choice)
+        strided = views.slice_view(x, [(0, 3, 1), (0, 5000, 2)])  # every floor fails
+        check(ctx, a[:, ::2], strided, k, True, True, choice)
 
 
 def test_k_out_of_range_names_sizes(ctx):
