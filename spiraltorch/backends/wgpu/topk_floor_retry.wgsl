@@ -44,7 +44,11 @@ fn listed_row(lid: u32, i: u32) -> u32 {
 fn workgroup_main(lid: u32, group: u32) {
     let count = listed_rows(lid);
     for (var i = group; i < count; i += GROUPS) {
+        // A count left over by a compaction recorded without this dispatch may name rows of
+        // another call: the top k of any row of this one is still right, and others are skipped.
         let row = listed_row(lid, i);
-        radix_select(lid, segment_of(row, 0u, prm.cols), row * prm.out_slots);
+        if row < prm.rows {
+            radix_select(lid, segment_of(row, 0u, prm.cols), row * prm.out_slots);
+        }
     }
 }
