@@ -635,13 +635,6 @@ def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heurist
     assert fc(16384, 4096, 64) == 1 and fc(4096, 2049, 256, "float16") == 1
 
 
-def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(clean_heuristics):
-    fr = fallback_field("fr")
-    assert fr(2048, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
-    assert fr(2047, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
-    assert fr(4096, 32000, 1024, "float16") == 0
-
-
 def test_fallback_floor_candidates_on_subgroups_for_rows_of_4096_only_for_4_byte_keys(
         clean_heuristics):
     sg = fallback_field("sg")

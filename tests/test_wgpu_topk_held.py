@@ -107,3 +107,10 @@ def test_fallback_doubles_floor_candidates_for_few_rows_of_2_byte_elements(clean
     fd = fallback_field("fd")
     assert fd(256, 32768, 128, "float16") == 1 and fd(1024, 8192, 64, "float16") == 1
     assert fd(1025, 8192, 64, "float16") == 0 and fd(256, 32768, 1024) == 0
+
+
+def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(clean_heuristics):
+    fr = fallback_field("fr")
+    assert fr(2048, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
+    assert fr(2047, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
+    assert fr(4096, 32000, 1024, "float16") == 0
