@@ -654,20 +654,27 @@ def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_he
     rw, sr = fallback_field("rw"), fallback_field("sr")
     sg = int(bool(backends.get("wgpu").caps.subgroups))
     assert rw(65536, 256, 7) == 1 and rw(32768, 256, 4) == 1 and rw(16384, 256, 2) == 1
-    assert rw(16384, 512, 2) == 1 and rw(65536, 256, 1) == 1
+    assert rw(16384, 512, 2) == rw(65536, 256, 1) == 1 and rw(16384, 512, 8) == 0
     assert rw(4096, 256, 8) == 0 and rw(65536, 256, 32) == 0 and rw(16384, 1024, 8) == 0
-    assert rw(16384, 512, 8) == 0
     # rows too few for their k: one subgroup a row, where the device has subgroups
     assert rw(65536, 256, 8) == 1 - sg and rw(16384, 256, 4) == 1 - sg
     assert sr(65536, 256, 8) == sg and sr(16384, 256, 4) == sg and sr(4096, 256, 2) == sg
     assert sr(65536, 256, 32) == sg and sr(65536, 256, 7) == 0 and sr(65536, 256, 1) == 0
-    assert sr(256, 256, 4) == 0 and sr(256, 256, 32) == sg
+    assert sr(16384, 256, 128) == sg and sr(4096, 256, 64) == sg and sr(4096, 256, 128) == 0
+    assert sr(65536, 256, 16, "float16") == sg and sr(65536, 256, 32, "float16") == 0
+    # elsewhere the whole-row sort is ahead: fewer rows, rows of at most 128 columns
+    assert sr(256, 256, 4) == sr(1024, 256, 32) == sr(65536, 128, 32) == 0
+    assert sr(16384, 256, 8, "float16") == sr(32768, 256, 32, "float16") == 0
 
 
 def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
     fs = fallback_field("fs")
     assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 513) == 1
-    assert fs(65536, 256, 8) == 0 and fs(4096, 1024, 512) == 0 and fs(4096, 4096, 4096) == 0
+    assert fs(4096, 1024, 512) == 0 and fs(4096, 4096, 4096) == 0 and fs(65536, 256, 1) == 0
+    # k <= 8 on rows of at most 256 columns where the device has subgroups, but rowwise's rows
+    sg = int(bool(backends.get("wgpu").caps.subgroups))
+    assert fs(65536, 64, 8) == fs(16384, 128, 4) == fs(256, 256, 2) == sg
+    assert fs(65536, 256, 4) == fs(16384, 64, 2) == fs(4096, 512, 8) == 0
     assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # up to the held keys' k
     assert fs(16384, 1536, 1024) == 0 and fs(16384, 1536, 1025) == 1
 
