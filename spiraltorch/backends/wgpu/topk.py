@@ -6,9 +6,11 @@ Choice, bit for bit. A call runs these dispatches, in order:
 
 1. ``select`` (one workgroup per row, ``u2=0``), or ``select`` per chunk of ``ch`` columns writing
    k candidates each followed by merges (``u2=1``): ``select`` over groups of 4 to 16 candidate
-   segments (MERGE_FANIN) until one group is left, then over that (when sorted, and the last
-   group is at most HELD * 256 candidates, that last merge and steps 2 and 3 are one
-   ``select_held`` over the candidates). The selection is a radix select with 11-bit digits and
+   segments (MERGE_FANIN) until one group is left, then over that; when sorted, the merges stop
+   as soon as a row's candidates fit ``select_held`` (at most HELD * 256), and one
+   ``select_held`` over them is the last merge and steps 2 and 3 (for small k, one dispatch over
+   up to 4096 candidates is faster than the levels of few workgroups down to one group). The
+   selection is a radix select with 11-bit digits and
    an ordered compaction, so any k <= cols works; k = 1 is a workgroup maximum, which over whole
    rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor``
    first finds a floor per chunk (``topk_chunk_floor.wgsl``); every selection of the call then
@@ -539,7 +541,8 @@ class TopkLaunch:
 
     def _chunk_candidates(self, x, geometry) -> tuple:
         """The first pass of a two-pass selection (chunk floors where they pay, k candidates a
-        chunk) and the merges down to one group: (candidate buffer, candidates a row). Sets
+        chunk) and the merges down to one group, or to what ``select_held`` takes: (candidate
+        buffer, candidates a row). Sets
         ``geometry["floors"]`` where the selections read chunk floors."""
         plan, rows, k = self.plan, self.rows, self.k
         slots = plan.nseg * k
@@ -553,7 +556,7 @@ class TopkLaunch:
                       dict(geometry, **chunks))
         self._pass(x.buffer, cand, False, rows * plan.nseg, dict(geometry, **chunks, out_slots=k))
         fanin = min(max(MERGE_PAIRS // k, MERGE_FANIN[0]), MERGE_FANIN[1])
-        while slots > fanin * k:
+        while slots > fanin * k and not self._merges_held(slots):
             nseg = math.ceil(slots / (fanin * k))
             merged = self._buffer(rows * nseg * k * 8)
             self._pass(cand, merged, True, rows * nseg,
