@@ -609,85 +609,12 @@ def test_odd_k_of_halves_shares_words_between_rows(ctx, case):
         check(ctx, a, x, k, largest, True, choice)
 
 
-def fallback_field(name):
-    """The shipped fallback's wgpu field ``name`` as a function of (rows, cols, k, dtype)."""
-    def field(rows, cols, k, dtype="float32"):
-        return heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=dtype).get(name)
-    return field
-
-
-def test_fallback_picks_held_keys_for_rows_of_at_most_4096(clean_heuristics):
-    hk = fallback_field("hk")
-    assert hk(2048, 4096, 64) == 1 and hk(16384, 4096, 1024) == 1 and hk(4096, 1024, 8) == 1
-    assert hk(16384, 2048, 128) == 1 and hk(2048, 4096, 256, "float16") == 1
-    assert hk(16384, 4096, 32) == 0 and hk(65536, 256, 32) == 0 and hk(4096, 32000, 128) == 0
-    assert hk(16384, 4096, 64) == 0 and hk(4096, 3000, 256, "float16") == 0  # floor candidates
-
-
-def test_fallback_picks_floor_candidates_for_long_rows_and_large_k(clean_heuristics):
-    fc = fallback_field("fc")
-    assert fc(4096, 32000, 1024) == 1 and fc(256, 32768, 256) == 1
-    assert fc(4096, 32000, 128, "float16") == 1 and fc(4096, 32000, 128) == 1
-    assert fc(256, 32768, 128, "float16") == 1 and fc(256, 32768, 128) == 0
-    assert fc(4096, 32000, 64, "float16") == 1 and fc(4096, 32000, 64) == 0
-    assert fc(4096, 32000, 65) == 1 and fc(1024, 8192, 64, "float16") == 1
-    assert fc(256, 32768, 64, "float16") == 0 and fc(4096, 32000, 63, "float16") == 0
-    assert fc(16384, 4096, 1024) == 0 and fc(2048, 4096, 128) == 0 and fc(16384, 2048, 128) == 0
-    assert fc(16384, 4096, 64) == 1 and fc(4096, 2049, 256, "float16") == 1
-
-
-def test_fallback_floor_candidates_on_subgroups_for_rows_of_4096_only_for_4_byte_keys(
-        clean_heuristics):
-    sg = fallback_field("sg")
-    assert sg(16384, 4096, 128) == 1 and sg(16384, 4096, 128, "float16") == 0
-    assert sg(16384, 4096, 32) == 0 and sg(16384, 32000, 8, "float16") == 1
-
-
 def test_floor_sample_shrinks_where_fewer_keys_suffice():
     units = wtopk.floor_sample_units
     assert units(32000, 128, 32) == 4 and units(32000, 128, 16) == 2  # 16 keys an invocation
     assert units(32768, 1024, 32) == 4 and units(32000, 256, 16) == 2
     assert units(8192, 128, 32) == 2 and units(8192, 128, 16) == 1
     assert units(8192, 256, 32) == 1 and units(5000, 1024, 32) == 1
-
-
-def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_heuristics):
-    rw, sr = fallback_field("rw"), fallback_field("sr")
-    sg = int(bool(backends.get("wgpu").caps.subgroups))
-    assert rw(65536, 256, 7) == rw(32768, 256, 4) == rw(16384, 256, 2) == rw(16384, 512, 2) == 1
-    assert rw(65536, 256, 1) == 1 and rw(16384, 512, 8) == rw(4096, 64, 8) == rw(65536, 256, 9) == 0
-    # rows too few for their k: one subgroup a row, where the device has subgroups
-    assert rw(65536, 256, 8) == 1 - sg and rw(16384, 256, 4) == 1 - sg
-    assert sr(65536, 256, 8) == sg and sr(16384, 256, 4) == sg and sr(4096, 256, 2) == sg
-    assert sr(65536, 256, 32) == sg and sr(65536, 256, 7) == 0 and sr(65536, 256, 1) == 0
-    assert sr(16384, 256, 128) == sg and sr(4096, 256, 64) == sg and sr(4096, 256, 128) == 0
-    assert sr(65536, 256, 16, "float16") == sg and sr(65536, 256, 32, "float16") == 0
-    # elsewhere the whole-row sort is ahead: fewer rows, rows of at most 128 columns
-    assert sr(256, 256, 4) == sr(1024, 256, 32) == sr(65536, 128, 32) == 0
-    assert sr(16384, 256, 8, "float16") == sr(32768, 256, 32, "float16") == 0
-
-
-def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
-    fs = fallback_field("fs")
-    assert fs(65536, 256, 32) == 1 and fs(4096, 1024, 1024) == 1 and fs(4096, 1024, 513) == 1
-    assert fs(4096, 1024, 512) == 0 and fs(4096, 4096, 4096) == 0 and fs(65536, 256, 1) == 0
-    # k <= 8 on rows of at most 256 columns where the device has subgroups, but rowwise's rows
-    sg = int(bool(backends.get("wgpu").caps.subgroups))
-    assert fs(65536, 64, 8) == fs(16384, 128, 4) == fs(256, 256, 2) == sg
-    assert fs(65536, 256, 4) == fs(16384, 64, 2) == fs(4096, 512, 8) == 0
-    assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # up to the held keys' k
-    assert fs(16384, 1536, 1024) == 0 and fs(16384, 1536, 1025) == 1
-
-
-def test_fallback_workgroups_and_units_on_rows_of_at_most_8192(clean_heuristics):
-    wg = fallback_field("wg")
-    assert wg(16384, 4096, 128) == 128 and wg(2048, 8192, 1024) == 128 and wg(64, 1025, 1) == 128
-    assert wg(16384, 4096, 32, "float16") == 128 and wg(16384, 3000, 8, "float16") == 128
-    assert wg(16384, 4096, 128, "float16") == 256 and wg(16384, 3000, 32, "float16") == 256
-    assert wg(4096, 32000, 32) == 256 and wg(16384, 8193, 8) == 256 and wg(4096, 256, 8) == 64
-    kl = fallback_field("kl")
-    assert kl(16384, 4096, 32, "float16") == 4 and kl(16384, 8192, 8, "float16") == 4
-    assert kl(16384, 4096, 128, "float16") == 2 and kl(4096, 10000, 32, "float16") == 2
 
 
 def test_filter_path_chosen_by_segment_length(ctx):
@@ -729,13 +656,6 @@ def test_filter_sorts_on_subgroups_where_the_choice_says(ctx):
             " subgroup" if fg and wtopk.subgroups_enabled(ctx) else "")]
         launch.release()
         check(ctx, a, x, 9, True, True, choice)
-
-
-def test_fallback_sorts_the_filters_buffer_on_subgroups_but_for_small_k_on_many_rows(
-        clean_heuristics):
-    fg = fallback_field("fg")
-    assert fg(4096, 300, 8) == 0 and fg(16384, 4096, 2) == 0 and fg(4096, 32000, 8) == 0
-    assert fg(4096, 300, 9) == 1 and fg(4095, 300, 8) == 1 and fg(16384, 4096, 32) == 1
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):

@@ -14,7 +14,7 @@ from spiraltorch.backends.wgpu.device import get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
 from spiraltorch.heuristics import Choice
 from tests.test_wgpu_topk import (DTYPES, FLOOR_CHOICE, HELD_CHOICE, add_specials, check,
-                                  fallback_field, make_input)
+                                  make_input)
 
 
 @pytest.fixture(scope="module")
@@ -101,16 +101,3 @@ def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
     a[3] = a[3, 0]
     for k, largest, sorted in itertools.product((2, 128, 300, 1024), (True, False), (True, False)):
         check(ctx, a, from_numpy(ctx, a), k, largest, sorted, DOUBLED_FLOOR_CHOICE)
-
-
-def test_fallback_doubles_floor_candidates_for_few_rows_of_2_byte_elements(clean_heuristics):
-    fd = fallback_field("fd")
-    assert fd(256, 32768, 128, "float16") == 1 and fd(1024, 8192, 64, "float16") == 1
-    assert fd(1025, 8192, 64, "float16") == 0 and fd(256, 32768, 1024) == 0
-
-
-def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(clean_heuristics):
-    fr = fallback_field("fr")
-    assert fr(2048, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
-    assert fr(2047, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
-    assert fr(4096, 32000, 1024, "float16") == 0
