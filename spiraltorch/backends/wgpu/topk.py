@@ -10,13 +10,13 @@ Choice, bit for bit. A call runs these dispatches, in order:
    as soon as a row's candidates fit ``select_held`` (at most HELD * 256), and one
    ``select_held`` over them is the last merge and steps 2 and 3 (for small k, one dispatch over
    up to 4096 candidates is faster than the levels of few workgroups down to one group). The
-   selection is a radix select with 11-bit digits and
-   an ordered compaction, so any k <= cols works; k = 1 is a workgroup maximum, which over whole
-   rows writes the output itself (no ``emit``). For large k over many chunks, ``chunk_floor``
-   first finds a floor per chunk (``topk_chunk_floor.wgsl``); every selection of the call then
-   passes over the keys below the row's lowest floor, and a segment with at most k keys above it
-   is one compaction. ``kl`` is the number of units (16-byte words of a contiguous row, else
-   single elements; ``topk_units.wgsl``) each invocation reads per sweep of the row.
+   selection is a radix select with 11-bit digits and an ordered compaction, so any k <= cols
+   works; k = 1 is a workgroup maximum, which over whole rows writes the output itself (no
+   ``emit``). For large k over many chunks, ``chunk_floor`` first finds a floor per chunk
+   (``topk_chunk_floor.wgsl``); every selection of the call then passes over the keys below the
+   row's lowest floor, and a segment with at most k keys above it is one compaction. ``kl`` is
+   the number of units (16-byte words of a contiguous row, else single elements;
+   ``topk_units.wgsl``) each invocation reads per sweep of the row.
 2. ``sort_local`` / ``sort_step`` (only when ``sorted``): a bitonic sort of the k winners, padded
    to a power of two; blocks of up to 2048 pairs in workgroup memory, longer rows with global
    steps in between. With keys and indices of 16 bits or fewer, each pair is packed into one u32
