@@ -32,7 +32,8 @@ from spiraltorch import heuristics  # noqa: E402
 from spiraltorch.bench import torch_topk_ms  # noqa: E402
 from spiraltorch.backends.wgpu.device import get_context  # noqa: E402
 from spiraltorch.backends.wgpu.timing import copy_bandwidth, device_time  # noqa: E402
-from spiraltorch.backends.wgpu.topk import TopkLaunch, layout  # noqa: E402
+from spiraltorch.backends.wgpu.topk import TopkLaunch  # noqa: E402
+from spiraltorch.backends.wgpu.topk_layout import layout  # noqa: E402
 from spiraltorch.backends.wgpu.transfer import from_numpy, to_numpy  # noqa: E402
 
 SHAPES = Path(__file__).resolve().parent / "topk_shapes.json"

@@ -10,6 +10,7 @@ import wgpu
 from spiraltorch import backends, heuristics
 from spiraltorch import dtypes as dt
 from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu import topk_layout as wlayout
 from spiraltorch.backends.wgpu import views
 from spiraltorch.backends.wgpu.array import storage_itemsize
 from spiraltorch.backends.wgpu.device import WgpuContext, get_context
@@ -203,14 +204,14 @@ def test_subgroup_rows_short_enough_for_registers(ctx, dtype):
     """One subgroup per row where each lane holds at most two word units of the row (counted
     from registers, compacted from memory), and rows a little longer or unaligned, which read
     memory every pass."""
-    if not wtopk.subgroups_enabled(ctx):
+    if not wlayout.subgroups_enabled(ctx):
         pytest.skip("the device has no subgroups")
     rng = np.random.default_rng()
     choice = Choice(u2=0, wg=64, kl=1, extra=(("sg", 1), ("sr", 1)))
     for rows, cols in ((37, 64), (11, 40), (9, 256), (6, 65), (5, 8), (7, 80), (5, 352)):
         a = make_input(rng, dtype, rows, cols)
         x = from_numpy(ctx, a)
-        assert wtopk.layout(ctx, cols, 2, True, choice).by_subgroup
+        assert wlayout.layout(ctx, cols, 2, True, choice).by_subgroup
         for k in (2, 7, cols // 2, cols):
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
 
@@ -223,7 +224,7 @@ def test_radix_sort_of_every_row_size(ctx, dtype, narrow_lanes, monkeypatch):
     8-bit and in 16-bit fields; constant rows and heavy ties check that equal keys keep index
     order."""
     monkeypatch.setattr(wtopk, "RADIX_NARROW_LANES", narrow_lanes)
-    if not wtopk.subgroups_enabled(ctx):
+    if not wlayout.subgroups_enabled(ctx):
         pytest.skip("the device has no subgroups")
     rng = np.random.default_rng()
     choices = (Choice(u2=0, wg=256, kl=2, extra=(("sg", 1), ("rs", 1))),
@@ -234,7 +235,7 @@ def test_radix_sort_of_every_row_size(ctx, dtype, narrow_lanes, monkeypatch):
     x = from_numpy(ctx, a)
     for k in (33, 64, 100, 250, 512, 700, 1024):
         for choice in choices:
-            assert wtopk.layout(ctx, 1024, k, True, choice).radix_sort
+            assert wlayout.layout(ctx, 1024, k, True, choice).radix_sort
             check(ctx, a, x, k, bool(rng.integers(0, 2)), True, choice)
 
 
@@ -284,7 +285,7 @@ def test_random_choices_fuzz(ctx):
 
 def test_subgroups_switched_off_by_environment(ctx, monkeypatch):
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", "0")
-    assert not wtopk.layout(ctx, 300, 7, True, CHOICES[1]).subgroups
+    assert not wlayout.layout(ctx, 300, 7, True, CHOICES[1]).subgroups
     a = make_input(np.random.default_rng(), "float32", 3, 300)
     check(ctx, a, from_numpy(ctx, a), 7, True, True, CHOICES[1])
 
@@ -301,7 +302,7 @@ def test_every_variant_within_default_limits():
     a = make_input(rng, "float32", 3, 5000)
     x = from_numpy(ctx, a)
     for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7], CHOICES[8]):
-        assert wtopk.layout(ctx, 5000, 3000, True, choice).subgroups == (
+        assert wlayout.layout(ctx, 5000, 3000, True, choice).subgroups == (
             "subgroup" in features and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
         check(ctx, a, x, 9, True, True, choice)
@@ -310,12 +311,12 @@ def test_every_variant_within_default_limits():
     for dtype in ("float32", "float16")[:1 + ("shader-f16" in features)]:
         # the most slots held keys sort: pairs, and packed
         b = make_input(rng, dtype, 2, 4096)
-        assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
+        assert wlayout.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
         check(ctx, b, from_numpy(ctx, b), 1024, True, True, HELD_CHOICE)
     retried = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fr", 1)))
     for k, choice in itertools.product((100, 1024), (FLOOR_CHOICE, retried)):
         # floor candidates, and a select of the rows they leave (in a retry dispatch or not)
-        assert wtopk.layout(ctx, 5000, k, True, choice).candidates
+        assert wlayout.layout(ctx, 5000, k, True, choice).candidates
         check(ctx, a, x, k, True, True, choice)
         strided = views.slice_view(x, [(0, 3, 1), (0, 5000, 2)])  # every floor fails
         check(ctx, a[:, ::2], strided, k, True, True, choice)
@@ -383,7 +384,7 @@ def test_filter_path_over_many_sweeps(ctx, dtype, choice, subgroups, monkeypatch
     for a in inputs:
         x = from_numpy(ctx, a)
         for i, k in enumerate((2, 9, 128)):  # largest first alternates: both key paths each run
-            assert wtopk.layout(ctx, cols, k, True, choice).filtered
+            assert wlayout.layout(ctx, cols, k, True, choice).filtered
             check(ctx, a, x, k, i % 2 == 0, bool(rng.integers(0, 2)), choice)
 
 
@@ -468,10 +469,10 @@ def test_rowwise_path_for_every_small_k(ctx, dtype):
     for a in (make_input(rng, dtype, 70, 37), adversarial_rows(rng, dtype, 37)):
         x = from_numpy(ctx, a)
         for k in range(1, 33):
-            assert wtopk.layout(ctx, 37, k, True, choice).rowwise
+            assert wlayout.layout(ctx, 37, k, True, choice).rowwise
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
-    assert not wtopk.layout(ctx, 37, 33, True, choice).rowwise
-    assert not wtopk.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
+    assert not wlayout.layout(ctx, 37, 33, True, choice).rowwise
+    assert not wlayout.layout(ctx, 37, 8, True, Choice(u2=0, wg=64, kl=1)).rowwise
 
 
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
@@ -486,12 +487,12 @@ def test_full_sort_path_for_short_rows(ctx, dtype, subgroups, monkeypatch):
     for a in (make_input(rng, dtype, 9, 300), adversarial_rows(rng, dtype, 2048)):
         x = from_numpy(ctx, a)
         for k in (2, 7, 64, a.shape[1]):
-            assert wtopk.layout(ctx, a.shape[1], k, True, choice).full_sort
+            assert wlayout.layout(ctx, a.shape[1], k, True, choice).full_sort
             check(ctx, a, x, k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)), choice)
     base = make_input(rng, dtype, 40, 9)
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 13, True, True, choice)
-    assert not wtopk.layout(ctx, 2049, 8, True, choice).full_sort
-    assert not wtopk.layout(ctx, 300, 1, True, choice).full_sort
+    assert not wlayout.layout(ctx, 2049, 8, True, choice).full_sort
+    assert not wlayout.layout(ctx, 300, 1, True, choice).full_sort
 
 
 HELD_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("hk", 1),))
@@ -512,7 +513,7 @@ def test_last_merge_and_sort_in_one_dispatch(ctx):
                 continue
             launch = wtopk.TopkLaunch(ctx, x, k, largest, True, choice)
             assert [p.label for p, *_ in launch._steps][-1] == "topk select held" + (
-                " subgroup" if wtopk.subgroups_enabled(ctx) else "") + (
+                " subgroup" if wlayout.subgroups_enabled(ctx) else "") + (
                 " packed" if dtype == "float16" else "") + " of pairs"
             launch.release()
             check(ctx, a, x, k, largest, True, choice)
@@ -539,7 +540,7 @@ def test_floor_candidates_path(ctx, dtype, subgroups, retried, monkeypatch):
     choice = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fr", retried)))
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
-    sizes = {wtopk.floor_sample_units(cols, k, itembits) for cols in (9001, 5000)
+    sizes = {wlayout.floor_sample_units(cols, k, itembits) for cols in (9001, 5000)
              for k in (64, 128, 300, 1024)}
     assert sizes == set(range(1, itembits // 8 + 1))
     for rows, cols in ((4, 9001), (3, 5000), (4, 2100)):  # 2100: the fallback's shortest rows
@@ -559,7 +560,7 @@ def test_floor_candidates_path(ctx, dtype, subgroups, retried, monkeypatch):
                  (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
                                                   [(0, rows, 1), (1, cols + 1, 1)]))]
         for i, k in enumerate((2, 64, 128, 300, 1024)):
-            if not wtopk.layout(ctx, cols, k, True, choice, itembits).candidates:
+            if not wlayout.layout(ctx, cols, k, True, choice, itembits).candidates:
                 continue
             largest = i % 2 == 0  # alternating: both the stored-bit and the key tests each run
             for (values, x), sorted in itertools.product(cases, (True, False)):
@@ -578,10 +579,10 @@ def test_floor_candidates_path(ctx, dtype, subgroups, retried, monkeypatch):
     labels = [p.label for p, *_ in launch._steps]
     launch.release()
     assert any(label.startswith("topk floor retry") for label in labels) == bool(retried)
-    assert not wtopk.layout(ctx, 2048, 1024, True, choice).candidates  # no fewer slots
-    assert not wtopk.layout(ctx, 9000, 1, True, choice).candidates
-    assert not wtopk.layout(ctx, 9000, 1025, True, choice).candidates  # slots < 2k
-    assert wtopk.layout(ctx, 9000, 7, True, choice, 16).candidates  # odd k of halves too
+    assert not wlayout.layout(ctx, 2048, 1024, True, choice).candidates  # no fewer slots
+    assert not wlayout.layout(ctx, 9000, 1, True, choice).candidates
+    assert not wlayout.layout(ctx, 9000, 1025, True, choice).candidates  # slots < 2k
+    assert wlayout.layout(ctx, 9000, 7, True, choice, 16).candidates  # odd k of halves too
 
 
 # Paths that write the output themselves, each with its rows in separate workgroups (or
@@ -610,7 +611,7 @@ def test_odd_k_of_halves_shares_words_between_rows(ctx, case):
 
 
 def test_floor_sample_shrinks_where_fewer_keys_suffice():
-    units = wtopk.floor_sample_units
+    units = wlayout.floor_sample_units
     assert units(32000, 128, 32) == 4 and units(32000, 128, 16) == 2  # 16 keys an invocation
     assert units(32768, 1024, 32) == 4 and units(32000, 256, 16) == 2
     assert units(8192, 128, 32) == 2 and units(8192, 128, 16) == 1
@@ -621,7 +622,7 @@ def test_filter_path_chosen_by_segment_length(ctx):
     auto = Choice(u2=0, wg=256, kl=2, extra=(("sg", 1),))
 
     def filtered(cols, k, elem_bits, choice=auto):
-        return wtopk.layout(ctx, cols, k, True, choice, elem_bits).filtered
+        return wlayout.layout(ctx, cols, k, True, choice, elem_bits).filtered
 
     for bits in (16, 32):
         assert filtered(32000, 128, bits) and filtered(16385, 2, bits)
@@ -653,14 +654,14 @@ def test_filter_sorts_on_subgroups_where_the_choice_says(ctx):
         choice = Choice(u2=0, wg=64, kl=1, extra=(("fq", 1), ("fg", fg)))
         launch = wtopk.TopkLaunch(ctx, x, 9, True, True, choice)
         assert [p.label for p, *_ in launch._steps] == ["topk filter" + (
-            " subgroup" if fg and wtopk.subgroups_enabled(ctx) else "")]
+            " subgroup" if fg and wlayout.subgroups_enabled(ctx) else "")]
         launch.release()
         check(ctx, a, x, 9, True, True, choice)
 
 
 def test_radix_path_for_small_k_when_filter_is_off(ctx):
     choice = Choice(u2=0, wg=64, kl=2, extra=(("sg", 1), ("fq", 0), ("rw", 0)))
-    assert not wtopk.layout(ctx, 300, 7, True, choice).filtered
+    assert not wlayout.layout(ctx, 300, 7, True, choice).filtered
     rng = np.random.default_rng()
     for dtype in ("float32", "float16"):
         a = make_input(rng, dtype, 4, 300)
@@ -701,7 +702,7 @@ def test_input_past_the_binding_limit_runs_in_row_blocks(monkeypatch):
         np.testing.assert_array_equal(be.to_numpy(indices), want_indices)
         np.testing.assert_array_equal(bits(be.to_numpy(values)), bits(want_values))
     c = rng.standard_normal((60, 600)).astype(np.float32)  # floor candidates: 512 slots a row
-    slots = wtopk.layout(be.ctx, 600, 100, True, FLOOR_CHOICE).candidates
+    slots = wlayout.layout(be.ctx, 600, 100, True, FLOOR_CHOICE).candidates
     assert c.nbytes < 200_000 < 60 * 8 * slots
     values, indices = be.topk(be.from_numpy(c), 100, True, True, FLOOR_CHOICE)
     assert split.pop() == c.shape

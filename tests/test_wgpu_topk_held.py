@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu import topk_layout as wlayout
 from spiraltorch.backends.wgpu import views
 from spiraltorch.backends.wgpu.device import get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
@@ -40,20 +40,20 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
                  (padded[:, 1:], views.slice_view(from_numpy(ctx, padded),
                                                   [(0, rows, 1), (1, cols + 1, 1)]))]
         for k in (2, 6, 64, 100, 250, 1024, 1500, cols):
-            if k > cols or not wtopk.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
+            if k > cols or not wlayout.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
                 continue
             for (values, x), sorted in itertools.product(cases, (True, False)):
                 check(ctx, values, x, k, bool(rng.integers(0, 2)), sorted, HELD_CHOICE)
     base = make_input(rng, dtype, 1000, 3)
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 200, True, True,
           HELD_CHOICE)
-    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
-    assert wtopk.layout(ctx, 300, 7, True, HELD_CHOICE, 16).held  # rows share words of values
-    assert not wtopk.layout(ctx, 4097, 8, True, HELD_CHOICE).held
-    wide = wtopk.held_slots_max(ctx) == wtopk.HELD_SLOTS_WIDE
-    assert wtopk.layout(ctx, 4096, 1025, True, HELD_CHOICE).held == wide
-    assert not wtopk.layout(ctx, 4096, 2049, True, HELD_CHOICE).held
-    assert not wtopk.layout(ctx, 4096, 1, True, HELD_CHOICE).held
+    assert wlayout.layout(ctx, 4096, 1024, True, HELD_CHOICE, itembits).held
+    assert wlayout.layout(ctx, 300, 7, True, HELD_CHOICE, 16).held  # rows share words of values
+    assert not wlayout.layout(ctx, 4097, 8, True, HELD_CHOICE).held
+    wide = wlayout.held_slots_max(ctx) == wlayout.HELD_SLOTS_WIDE
+    assert wlayout.layout(ctx, 4096, 1025, True, HELD_CHOICE).held == wide
+    assert not wlayout.layout(ctx, 4096, 2049, True, HELD_CHOICE).held
+    assert not wlayout.layout(ctx, 4096, 1, True, HELD_CHOICE).held
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
@@ -72,7 +72,7 @@ def test_register_sort_puts_a_lone_tie_in_index_order(ctx, dtype):
         row[row == 4094 - r] = 4095 - r
         rows.append(row)
     a = np.stack(rows)
-    assert wtopk.layout(ctx, 4096, 1024, True, HELD_CHOICE).held
+    assert wlayout.layout(ctx, 4096, 1024, True, HELD_CHOICE).held
     check(ctx, a, from_numpy(ctx, a), 1024, True, True, HELD_CHOICE)
 
 
@@ -89,9 +89,10 @@ def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     itembits = 16 if dtype == "float16" else 32
     for k, slots in ((128, 1024), (1024, 4096), (2, 512)):
-        assert wtopk.layout(ctx, 9001, k, True, DOUBLED_FLOOR_CHOICE, itembits).candidates == slots
-        assert wtopk.layout(ctx, 9001, k, True, FLOOR_CHOICE, itembits).candidates == slots // 2
-    assert wtopk.floor_sample_units(9001, 128, 32, slots=1024) < wtopk.floor_sample_units(
+        doubled = wlayout.layout(ctx, 9001, k, True, DOUBLED_FLOOR_CHOICE, itembits)
+        assert doubled.candidates == slots
+        assert wlayout.layout(ctx, 9001, k, True, FLOOR_CHOICE, itembits).candidates == slots // 2
+    assert wlayout.floor_sample_units(9001, 128, 32, slots=1024) < wlayout.floor_sample_units(
         9001, 128, 32)  # a higher aim: fewer sampled keys reach it
     rng = np.random.default_rng()
     a = rng.standard_normal((4, 9001)).astype(dtype)

@@ -7,6 +7,7 @@ import pytest
 import wgpu
 
 from spiraltorch.backends.wgpu import topk as wtopk
+from spiraltorch.backends.wgpu import topk_layout as wlayout
 from spiraltorch.backends.wgpu.device import WgpuContext, get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
 from spiraltorch.heuristics import Choice
@@ -19,7 +20,7 @@ SORT_CHOICE = Choice(u2=0, wg=128, kl=1, extra=(("fs", 1),))
 @pytest.fixture(scope="module")
 def ctx():
     ctx = get_context()
-    if not wtopk.subgroups_enabled(ctx):
+    if not wlayout.subgroups_enabled(ctx):
         pytest.skip("the device has no subgroups")
     return ctx
 
@@ -71,7 +72,7 @@ def test_held_keys_sort_their_winners_with_eight_slots_an_invocation(ctx, dtype)
     invocations where its keys allow (rows of up to 2048 columns), and up to 2048 winners where
     the device has the workgroup memory: ties, specials and a constant row; largest and
     smallest."""
-    wide = wtopk.held_slots_max(ctx) == wtopk.HELD_SLOTS_WIDE
+    wide = wlayout.held_slots_max(ctx) == wlayout.HELD_SLOTS_WIDE
     assert wide or ctx.caps.max_workgroup_memory < 32 * 1024  # lavapipe offers 32 KiB
     rng = np.random.default_rng()
     for cols in (4096, 2048, 1500):
@@ -102,15 +103,15 @@ def test_rows_of_2048_pairs_sort_in_workgroup_memory_within_default_limits(ctx):
         assert register_slots(small, x, 2048, SORT_CHOICE) == register
         check(small, a, x, 2048, True, True, SORT_CHOICE)
         check(small, a, x, 1500, False, True, SORT_CHOICE)
-    assert wtopk.held_slots_max(small) == wtopk.HELD_SLOTS_MAX
-    assert not wtopk.layout(small, 4096, 1025, True, HELD_CHOICE).held
+    assert wlayout.held_slots_max(small) == wlayout.HELD_SLOTS_MAX
+    assert not wlayout.layout(small, 4096, 1025, True, HELD_CHOICE).held
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_last_merge_of_more_than_1024_winners_held(ctx, dtype):
     """A two-pass selection at 1024 < k <= 2048 whose candidates fit the held keys ends in
     select_held over them where the device has the workgroup memory for 2048 sort slots."""
-    if wtopk.held_slots_max(ctx) < wtopk.HELD_SLOTS_WIDE:
+    if wlayout.held_slots_max(ctx) < wlayout.HELD_SLOTS_WIDE:
         pytest.skip("the held keys take at most 1024 sort slots here")
     rng = np.random.default_rng()
     a = make_input(rng, dtype, 3, 2500)

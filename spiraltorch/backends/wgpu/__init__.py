@@ -392,7 +392,7 @@ class WgpuBackend(Backend):
 
     def topk_scratch_per_row(self, x, k, sorted, choice) -> int:
         """Bytes a row of ``topk(x, ...)`` takes in its largest scratch buffer."""
-        from .topk import scratch_per_row
+        from .topk_layout import scratch_per_row
         cols = x.shape[1]
         if x.dtype is dt.int64:
             return 8 * (1 << max(cols - 1, 0).bit_length())  # the sort's (key, index) slots

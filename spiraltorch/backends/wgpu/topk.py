@@ -73,23 +73,25 @@ against three to four times by the radix select.
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
 ``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg`` and ``rs`` (``sr`` before ``fs``
-before ``rw`` before ``hk`` before ``fc``).
+before ``rw`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a call's
+sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...) live there.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
 
 import functools
 import math
-import os
 import struct
 import weakref
-from dataclasses import dataclass
 
 import wgpu
 
 from ... import dtypes
 from .array import WgpuArray, storage_itemsize
 from .device import grid, load_wgsl
+from .topk_layout import (FILTER_K_MAX, FLOOR_SAMPLE_RUN, HELD, SORT_BLOCK, floor_sample_units,
+                          held_fits, held_slots, held_slots_max, key_format, layout, next_pow2,
+                          subgroups_enabled)
 from .views import contiguous
 
 # Candidate segments of k pairs one merge workgroup takes: as many as fit MERGE_PAIRS pairs,
@@ -97,12 +99,10 @@ from .views import contiguous
 MERGE_FANIN = (4, 16)
 MERGE_PAIRS = 4096
 MERGE_KL = 8  # pairs per invocation per sweep of a merge (few workgroups: more loads in flight)
-SORT_BLOCK = 2048  # (key, index) pairs sorted in 16 KiB of workgroup memory
 SORT_BLOCK_PACKED = 4096  # pairs packed into one u32 (16-bit keys and indices)
 SORT_PACKED_WIDE_SLOTS = 1 << 20  # slots from which packed blocks take 4096 pairs
 NONE_16 = 0xFFFF  # the packed sort needs every index below this (cols <= NONE_16)
 SORT_WG = 256
-RADIX_SORT_SLOTS = (64, 1024)  # rows it sorts: 4 slots per invocation, at most 256 invocations
 # Rows of slots whole-row sorts take by bitonic steps in registers and subgroup shuffles, where
 # the device has subgroups: four or eight slots an invocation (REG_SLOTS of
 # topk_bitonic_sg.wgsl), blocks of up to that times 256 slots.
@@ -130,32 +130,17 @@ FILTER_KL_MAX = 4
 # 4096 x 32000 float32 k=32 0.350 -> 0.311 ms, float16 0.262 -> 0.235; 16384 x 4096 k=8 0.272 ->
 # 0.238); 256 slots were no faster for small k and slower at k=128.
 FILTER_SLOTS = 512
-SELECT_KL_MAX = 8
-FILTER_K_MAX = 128
-ROWWISE_K_MAX = 32  # K_MAX in topk_rowwise.wgsl
 ROWWISE_WG = 64
 # Rowwise writes its own output up to this k (the fallback takes it up to 8): for larger K the
 # unrolled output loop took lavapipe about six times as long to compile.
 ROWWISE_EMIT_K_MAX = 8
 SELECT_ROWS_WG = 128
 SELECT_ROWS_PER_WG = 4  # rows a workgroup of ``select_rows`` takes (one per subgroup of 32)
-SELECT_ROWS_COLS_MAX = 8192  # its digit counts are 16-bit
 # Digit bits of its radix select by key bits: twice the passes of one subgroup sum each where keys
 # have 32 bits (H100, Vulkan, float32, whole calls: 65536 x 256 k=8 0.216 -> 0.190 ms, k=32 0.267
 # -> 0.237, k=128 0.382 -> 0.356), two bits a pass for shorter keys (float16, the selection alone:
 # 65536 x 256 k=8 0.175 -> 0.190 ms with one bit).
 SELECT_ROWS_DIGIT_BITS = {8: 2, 16: 2, 32: 1}
-# Where ``filter`` beats radix select (H100, Vulkan), by stored element bits: (largest k, shortest
-# segment). Its floor keeps all but a few elements out of its buffer when k is small, so short
-# segments pay off too; for larger k its buffer costs more than radix passes, which re-read short
-# segments from cache. 16-bit elements, half the bytes per element, leave the buffer a larger
-# share of the time (measured on rows of 1024, 4096, 8192 and 32000 columns and chunks of 4096 to
-# 65536; float32, k=64: 64 x 32768 in chunks of 8192 0.067 -> 0.049 ms by filter, 4096 x 4096
-# 0.214 -> 0.189 ms; float16, k=128 on chunks of 8192: 0.053 -> 0.065 ms, so not taken).
-FILTER_WINS = {
-    32: ((16, 1024), (32, 1024), (64, 4096), (FILTER_K_MAX, 8192)),
-    16: ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385)),
-}
 # Chunk floors (topk_chunk_floor.wgsl) for a two-pass radix select of k > FILTER_K_MAX where each
 # full chunk needs at most this many groups (ceil(k / full chunks)): with more, the floor falls
 # too far to keep much out. H100, k = 1024: one row of 2^20 columns 0.147 -> 0.125 ms, of 2^24
@@ -163,18 +148,6 @@ FILTER_WINS = {
 # (slower before the floor was taken from twice as many group maxima). For k <= 128 they won as
 # often as they lost.
 FLOOR_GROUPS_MAX = 64
-# ``select_held`` (topk_select_held.wgsl): columns each invocation holds, and the most sort slots
-# beside its histogram and scan in 16 KiB (8 KiB of pairs).
-HELD = 16
-HELD_SLOTS_MAX = 1024
-# Where the device offers the workgroup memory (past WebGPU's default 16 KiB), up to 2048 sort
-# slots of (key, index) pairs beside the histogram, scans and subgroup layout (HELD_SCRATCH_BYTES):
-# rows of 2049 to 4096 columns at 1024 < k <= 2048 in one dispatch instead of a radix select
-# writing 2048 pairs a row and their sort (H100, Vulkan: 16384 x 3000 k=1500 float32 1.823 ->
-# 1.643 ms, float16 1.059 -> 0.856; 4096 x 4096 k=2048 0.537 -> 0.433, float16 0.327 -> 0.233;
-# 16384 x 4096 k=1100 2.018 -> 1.704).
-HELD_SLOTS_WIDE = 2048
-HELD_SCRATCH_BYTES = 3 * 1024 + 64
 # Sort slots from which ``select_held`` sorts with eight slots an invocation where the device has
 # subgroups, in workgroups of half the invocations where the row's keys allow (H100, Vulkan,
 # four against eight: 4096 x 32000 k=1024 float32 0.593 against 0.541 ms, float16 0.439 against
@@ -182,37 +155,17 @@ HELD_SCRATCH_BYTES = 3 * 1024 + 64
 # slower: 4096 x 4096 k=512 0.171 against 0.195, 16384 x 8192 k=512 0.851 against 0.916).
 HELD_EIGHT_FROM = 1024
 HELD_WG_MIN = 32
-# Candidate slots a row of the ``fc`` path keeps (floor_candidates): four times k within these
-# bounds (eight times, within twice the bounds, with ``fd``). Its floor aims at the geometric mean
-# of k and the slots, so an estimate off by up to 30% (k = 1024, 2048 slots; a factor of 2 for
-# smaller k) still leaves between k and the slots.
-FLOOR_CANDIDATES = (256, 2048)
 # Digit bits of the radix passes over the sample of the ``fc`` floor, by key bits: 11 for keys of
 # up to 16 bits, whose bucket after one digit is mostly narrow enough to take whole; 8 for 32-bit
 # keys, where the smaller histogram pays on many rows (H100, float32: 4096 x 32000 k=128 0.514 ->
 # 0.504 ms, k=1024 0.772 -> 0.762; but 256 x 32768 k=1024 0.087 -> 0.089; float16 with 8 bits:
 # 4096 x 32000 k=128 0.369 -> 0.384).
 FLOOR_SAMPLE_DIGIT_BITS = {8: 11, 16: 11, 32: 8}
-# Sampled keys the ``fc`` floor expects at or above its aim (floor_sample_units), where the slots
-# are at least 4k (the aim may be off by a factor of 2) and where they are fewer (k = 1024, 2048
-# slots: off by at most 30%). Half as many (what the spread of the count alone allows) were slower
-# (H100, float32: 256 x 32768 k=1024 0.078 -> 0.114 ms, 4096 x 32000 k=256 0.413 -> 0.438).
-FLOOR_SAMPLE_HITS = (64, 256)
-FLOOR_SAMPLE_RUN = 8  # word units (128 bytes) in a run of the ``fc`` floor's sample
 # Workgroups of ``floor_retry`` (the ``fr`` field): each takes every FLOOR_RETRY_GROUPS-th row
 # whose floor failed (H100, Vulkan, float32: 4096 x 32000 k=1024 0.5460 ms with 64, 0.5439 with
 # 256; 256 x 32768 k=1024 0.0734 / 0.0735). Every row fails where rows are strided.
 FLOOR_RETRY_GROUPS = 256
 NONE = 0xFFFFFFFF
-
-# dtype name -> (key bits, key kind: 0 float, 1 signed int, 2 unsigned int)
-_KEY_FORMATS = {
-    "float32": (32, 0),
-    "float16": (16, 0),
-    "int32": (32, 1),
-    "uint8": (8, 2),
-    "bool": (8, 2),
-}
 
 _SELECT_FILES = {
     False: ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "topk_buckets.wgsl",
@@ -288,171 +241,6 @@ def _retry_count(ctx):
 @functools.cache
 def _source(files: tuple[str, ...]) -> str:
     return "\n".join(load_wgsl(name) for name in files)
-
-
-def subgroups_enabled(ctx) -> bool:
-    """Subgroup kernels are compiled only where the device has them and the user allows them."""
-    return bool(ctx.caps.subgroups) and os.environ.get("SPIRAL_WGPU_SUBGROUPS", "1") != "0"
-
-
-def _pow2_in(value: int, lo: int, hi: int) -> int:
-    """The largest power of two <= ``value`` (at least 1), clamped to [lo, hi]."""
-    value = max(int(value), 1)
-    return min(max(1 << (value.bit_length() - 1), lo), hi)
-
-
-def _next_pow2(n: int) -> int:
-    return 1 << max(n - 1, 0).bit_length()
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A Choice resolved against one call's sizes and the device."""
-
-    wg: int
-    kl: int
-    seg_len: int  # columns per first-pass segment (== cols for one pass)
-    nseg: int  # segments per row (1 for one pass)
-    subgroups: bool
-    filter_subgroups: bool  # ``filter`` sorts its buffer in registers and shuffles
-    slots: int  # (key, index) slots per row handed to the sort and the output gather
-    filtered: bool  # the one-read ``filter`` path (output already in rank order)
-    rowwise: bool  # one invocation per row (output already in rank order)
-    full_sort: bool  # whole rows sorted, the first k taken (output already in rank order)
-    by_subgroup: bool  # ``select_rows``: one subgroup per row
-    radix_sort: bool  # rows of slots sorted by ``topk_radix_sort.wgsl`` where they fit
-    held: bool  # ``select_held``: the whole call in one dispatch, keys held in registers
-    candidates: int  # candidate slots a row of the ``fc`` path (``floor_compact``); 0: not taken
-    retried: bool  # rows whose ``fc`` floor fails go to ``floor_retry`` (the ``fr`` field)
-
-    @property
-    def ranked(self) -> bool:
-        """The selection itself leaves the winners in rank order: no sort follows."""
-        return self.filtered or self.rowwise or self.full_sort or self.held or self.candidates > 0
-
-    @property
-    def two_pass(self) -> bool:
-        return self.nseg > 1
-
-
-def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> Layout:
-    """Clamp ``choice`` to legal values for (cols, k) of elements stored in ``elem_bits`` bits
-    on this device; never changes results."""
-    wg = _pow2_in(choice.wg, 16, min(256, ctx.caps.max_workgroup_size or 256))
-    kl = _pow2_in(choice.kl, 1, SELECT_KL_MAX)
-    ch = int(choice.ch)
-    if ch <= 0 and int(choice.cr) > 1:
-        ch = math.ceil(cols / int(choice.cr))
-    nseg = 1
-    seg_len = cols
-    if int(choice.u2) == 1 and ch > 0:
-        # A chunk shorter than k only forwards all of its columns: keep chunks at least k long.
-        seg_len = min(max(ch, k, wg), cols)
-        nseg = math.ceil(cols / seg_len)
-    if nseg == 1:
-        seg_len = cols
-    sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    by_subgroup = (subgroups_enabled(ctx) and 2 <= k and cols <= SELECT_ROWS_COLS_MAX
-                   and int(choice.get("sr", 0)) == 1)
-    full_sort = (not by_subgroup and 2 <= k and cols <= SORT_BLOCK
-                 and int(choice.get("fs", 0)) == 1)
-    rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
-               and int(choice.get("rw", 0)) == 1)
-    held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx)))
-    if rowwise or full_sort or by_subgroup or held:
-        nseg, seg_len = 1, cols
-    candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
-    if (rowwise or full_sort or by_subgroup or held or nseg > 1 or int(choice.get("fc", 0)) != 1
-            or candidates >= cols
-            # at most HELD_SLOTS_MAX sort slots, wider devices too: up to k = 1024 the candidate
-            # slots are at least twice k, beyond it only fd's would be (not measured)
-            or not held_fits(candidates, held_slots(k, sorted), k)):
-        candidates = 0
-    filtered = (not (rowwise or full_sort or by_subgroup or held or candidates)
-                and 2 <= k <= FILTER_K_MAX and use_filter(choice.get("fq"), seg_len, k, elem_bits))
-    if full_sort:
-        slots = _next_pow2(cols)
-    else:
-        slots = _next_pow2(k) if sorted and k > 1 and not (filtered or rowwise) else k
-    radix_sort = (subgroups_enabled(ctx) and RADIX_SORT_SLOTS[0] <= slots <= RADIX_SORT_SLOTS[1]
-                  and int(choice.get("rs", 0)) == 1)
-    filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
-    retried = candidates > 0 and int(choice.get("fr", 0)) == 1
-    return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
-                  by_subgroup, radix_sort, held, candidates, retried)
-
-
-def floor_candidates(k: int, doubled: bool = False) -> int:
-    """Candidate slots a row of the ``fc`` path keeps: four times k rounded up to a power of two,
-    within FLOOR_CANDIDATES; twice that where ``doubled`` (the ``fd`` field)."""
-    scale = 2 if doubled else 1
-    low, high = FLOOR_CANDIDATES
-    return min(max(4 * _next_pow2(k), low), high) * scale
-
-
-def floor_sample_units(cols: int, k: int, elem_bits: int, wg: int = 256,
-                       slots: int | None = None) -> int:
-    """Word units each invocation of ``floor_compact`` samples (its SAMPLE_UNITS, at most 16 keys):
-    the fewest whose sample holds about FLOOR_SAMPLE_HITS keys at or above the floor's aim, as
-    its sample_floor spreads them over the row. The sample is read before anything else, so a
-    smaller one pays on shorter rows (a row of 8192 columns gives half of itself to 16 keys an
-    invocation). ``slots``: the row's candidate slots (floor_candidates(k) where not given)."""
-    slots = slots or floor_candidates(k)
-    need = FLOOR_SAMPLE_HITS[0 if slots >= 4 * k else 1]
-    aim = math.isqrt(k * slots)
-    keys_per_unit = 128 // elem_bits
-    runs = cols // keys_per_unit // FLOOR_SAMPLE_RUN
-    most = elem_bits // 8
-    for units in range(1, most):
-        every = max(math.ceil(runs * FLOOR_SAMPLE_RUN / (units * wg)), 2)
-        keys = math.ceil(runs / every) * FLOOR_SAMPLE_RUN * keys_per_unit
-        if aim * keys >= need * cols:
-            return units
-    return most
-
-
-def held_slots(k: int, sorted: bool) -> int:
-    """Sort slots of a row in ``select_held``: k, rounded up to a power of two when sorted."""
-    return _next_pow2(k) if sorted else k
-
-
-def held_fits(columns: int, slots: int, k: int, most: int = HELD_SLOTS_MAX) -> bool:
-    """Whether ``select_held`` takes rows of ``columns`` keys (or candidates) and ``slots`` sort
-    slots: one workgroup of at most 256 invocations holds them, and at most ``most`` slots."""
-    return 2 <= k and columns <= HELD * 256 and slots <= most
-
-
-def held_slots_max(ctx) -> int:
-    """The most sort slots ``select_held`` takes on this device: HELD_SLOTS_WIDE where its
-    workgroup memory holds them, else HELD_SLOTS_MAX (within WebGPU's defaults)."""
-    wide = HELD_SLOTS_WIDE * 8 + HELD_SCRATCH_BYTES <= ctx.caps.max_workgroup_memory
-    return HELD_SLOTS_WIDE if wide else HELD_SLOTS_MAX
-
-
-def scratch_per_row(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) -> int:
-    """Bytes a row takes in the largest scratch buffer of a call: candidates or sort pairs."""
-    plan = layout(ctx, cols, k, sorted, choice, elem_bits)
-    return 8 * max(plan.slots, plan.nseg * k if plan.two_pass else 0, plan.candidates)
-
-
-def use_filter(fq, seg_len: int, k: int, elem_bits: int = 32) -> bool:
-    """The Choice's ``fq`` when set, else whether ``filter`` is expected to beat radix select."""
-    if fq is not None:
-        return int(fq) == 1
-    wins = FILTER_WINS[16 if elem_bits <= 16 else 32]
-    return any(k <= k_max and seg_len >= shortest for k_max, shortest in wins)
-
-
-def key_format(dtype, elem_bits: int) -> dict[str, int]:
-    """The override constants of ``topk_keys.wgsl``: how elements of ``dtype`` are stored and
-    keyed (every pipeline that reads keys is compiled for one format)."""
-    if dtype.name not in _KEY_FORMATS:
-        raise TypeError(f"topk on the wgpu device does not support dtype {dtype.name}; "
-                        f"supported: {', '.join(_KEY_FORMATS)}; move the tensor to the cpu "
-                        "device")
-    key_bits, kind = _KEY_FORMATS[dtype.name]
-    return {"ELEM_BITS": elem_bits, "KEY_BITS": key_bits, "KEY_KIND": kind}
 
 
 def _params(**fields) -> bytes:
@@ -647,7 +435,7 @@ class TopkLaunch:
         held = in_slots if cand is not None else self.cols
         sg = subgroups_enabled(self.ctx)
         reg = 8 if sg and n >= HELD_EIGHT_FROM else 4
-        wg = min(max(_next_pow2(math.ceil(held / HELD)), _next_pow2(math.ceil(n / reg)),
+        wg = min(max(next_pow2(math.ceil(held / HELD)), next_pow2(math.ceil(n / reg)),
                      HELD_WG_MIN), 256)
         files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
@@ -703,7 +491,7 @@ class TopkLaunch:
         low, high = REGISTER_SORT_SLOTS
         if not (subgroups_enabled(self.ctx) and low <= n <= high):
             return 0
-        block = max(min(_next_pow2(self.rows * n), 256 * self._register_slots(n)), n)
+        block = max(min(next_pow2(self.rows * n), 256 * self._register_slots(n)), n)
         slot_bytes = 4 if self._packs(n) else 8
         if block * slot_bytes + SUBGROUP_LAYOUT_BYTES > self.ctx.caps.max_workgroup_memory:
             return 0
@@ -722,7 +510,7 @@ class TopkLaunch:
         """Slots a workgroup of a sort takes. Packed: up to twice the pairs of an unpacked
         block (blocks of 2048 where larger ones would leave the GPU short of workgroups)."""
         wide = packed and (n > SORT_BLOCK or rows * n >= SORT_PACKED_WIDE_SLOTS)
-        return min(_next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
+        return min(next_pow2(rows * n), SORT_BLOCK_PACKED if wide else SORT_BLOCK)
 
     def _sort(self, pairs, rows, n):
         consts = {"WG": SORT_WG}
