@@ -3,7 +3,16 @@ workgroup size and units each regime of shapes gets; the measurements behind eac
 comments beside it."""
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from spiraltorch import backends, heuristics
+from spiraltorch import dtypes as dt
+from spiraltorch.backends.wgpu import topk_layout as wlayout
+from spiraltorch.backends.wgpu.array import storage_itemsize
+from spiraltorch.backends.wgpu.device import get_context
+from spiraltorch.backends.wgpu.transfer import from_numpy
+from tests.test_wgpu_topk import adversarial_rows, check, make_input
 
 
 def fallback_field(name):
@@ -66,6 +75,25 @@ def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
     assert fs(65536, 256, 4) == fs(16384, 64, 2) == fs(4096, 512, 8) == 0
     assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # up to the held keys' k
     assert fs(16384, 1536, 1024) == 0 and fs(16384, 1536, 1025) == 1
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+def test_fallback_choice_on_short_rows_at_small_k_is_exact(clean_heuristics, dtype):
+    """What the fallback gives rows of at most 256 columns at 2 <= k <= 8 (the whole-row sort
+    where the device has subgroups) against the exact reference: NaN, infinities, signed zeros,
+    ramps both ways, rows of one value and heavy ties."""
+    ctx = get_context()
+    rng = np.random.default_rng()
+    for cols in (37, 100, 256):
+        a = np.concatenate([make_input(rng, dtype, 300, cols), adversarial_rows(rng, dtype, cols)])
+        x = from_numpy(ctx, a)
+        for k in (2, 5, 8):
+            choice = heuristics.choose("topk", len(a), cols, k, device="wgpu",
+                                       dtype=getattr(dt, dtype))
+            plan = wlayout.layout(ctx, cols, k, True, choice, 8 * storage_itemsize(x.dtype))
+            assert plan.full_sort == wlayout.subgroups_enabled(ctx), (cols, k)
+            for largest, in_order in ((True, True), (False, True), (True, False)):
+                check(ctx, a, x, k, largest, in_order, choice)
 
 
 def test_fallback_workgroups_and_units_on_rows_of_at_most_16384(clean_heuristics):
