@@ -49,6 +49,15 @@ def test_fallback_floor_candidates_on_subgroups_for_rows_of_4096_only_for_4_byte
     assert sg(16384, 4096, 32) == 0 and sg(16384, 32000, 8, "float16") == 1
 
 
+def fallback_path(rows, cols, k, dtype="float32"):
+    """The path of the fallback's Choice on this device: rowwise, by_subgroup, full_sort or other
+    (rw goes before sr before fs)."""
+    choice = heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=getattr(dt, dtype))
+    plan = wlayout.layout(get_context(), cols, k, True, choice,
+                          8 * storage_itemsize(getattr(dt, dtype)))
+    return next((p for p in ("rowwise", "by_subgroup", "full_sort") if getattr(plan, p)), "other")
+
+
 def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_heuristics):
     rw, sr = fallback_field("rw"), fallback_field("sr")
     sg = int(bool(backends.get("wgpu").caps.subgroups))
@@ -57,7 +66,8 @@ def test_fallback_picks_rowwise_or_a_subgroup_a_row_for_many_short_rows(clean_he
     # rows too few for their k: one subgroup a row, where the device has subgroups
     assert rw(65536, 256, 8) == 1 - sg and rw(16384, 256, 4) == 1 - sg
     assert sr(65536, 256, 8) == sg and sr(16384, 256, 4) == sg and sr(4096, 256, 2) == sg
-    assert sr(65536, 256, 32) == sg and sr(65536, 256, 7) == 0 and sr(65536, 256, 1) == 0
+    assert sr(65536, 256, 32) == sg and sr(65536, 256, 1) == 0
+    assert fallback_path(65536, 256, 7) == fallback_path(16384, 256, 2) == "rowwise"
     assert sr(16384, 256, 128) == sg and sr(4096, 256, 64) == sg and sr(4096, 256, 128) == 0
     assert sr(65536, 256, 16, "float16") == sg and sr(65536, 256, 32, "float16") == 0
     # elsewhere the whole-row sort is ahead: fewer rows, rows of at most 128 columns
@@ -72,7 +82,9 @@ def test_fallback_picks_full_sort_for_large_k_on_short_rows(clean_heuristics):
     # k <= 8 on rows of at most 256 columns where the device has subgroups, but rowwise's rows
     sg = int(bool(backends.get("wgpu").caps.subgroups))
     assert fs(65536, 64, 8) == fs(16384, 128, 4) == fs(256, 256, 2) == sg
-    assert fs(65536, 256, 4) == fs(16384, 64, 2) == fs(4096, 512, 8) == 0
+    assert fs(4096, 512, 8) == 0
+    assert fallback_path(65536, 256, 4) == fallback_path(16384, 64, 2) == "rowwise"
+    assert fallback_path(4096, 64, 4) == ("full_sort" if sg else "other")
     assert fs(16384, 2048, 1025) == 1 and fs(16384, 2048, 1024) == 0  # up to the held keys' k
     assert fs(16384, 1536, 1024) == 0 and fs(16384, 1536, 1025) == 1
 

@@ -72,8 +72,8 @@ against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg`` and ``rs`` (``sr`` before ``fs``
-before ``rw`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a call's
+``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg`` and ``rs`` (``rw`` before ``sr``
+before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a call's
 sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...) live there.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """

@@ -119,12 +119,11 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     if nseg == 1:
         seg_len = cols
     sg = subgroups_enabled(ctx) and int(choice.get("sg", 1)) == 1
-    by_subgroup = (subgroups_enabled(ctx) and 2 <= k and cols <= SELECT_ROWS_COLS_MAX
-                   and int(choice.get("sr", 0)) == 1)
-    full_sort = (not by_subgroup and 2 <= k and cols <= SORT_BLOCK
+    rowwise = 1 <= k <= ROWWISE_K_MAX and int(choice.get("rw", 0)) == 1
+    by_subgroup = (not rowwise and subgroups_enabled(ctx) and 2 <= k
+                   and cols <= SELECT_ROWS_COLS_MAX and int(choice.get("sr", 0)) == 1)
+    full_sort = (not (rowwise or by_subgroup) and 2 <= k and cols <= SORT_BLOCK
                  and int(choice.get("fs", 0)) == 1)
-    rowwise = (not (by_subgroup or full_sort) and 1 <= k <= ROWWISE_K_MAX
-               and int(choice.get("rw", 0)) == 1)
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
             and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx)))
     if rowwise or full_sort or by_subgroup or held:
