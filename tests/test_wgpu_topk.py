@@ -303,7 +303,7 @@ def test_every_variant_within_default_limits():
     x = from_numpy(ctx, a)
     for choice in (CHOICES[1], CHOICES[3], CHOICES[5], CHOICES[6], CHOICES[7], CHOICES[8]):
         assert wlayout.layout(ctx, 5000, 3000, True, choice).subgroups == (
-            "subgroup" in features and choice.get("sg") == 1)
+            wlayout.subgroups_enabled(ctx) and choice.get("sg") == 1)
         check(ctx, a, x, 1, True, True, choice)
         check(ctx, a, x, 9, True, True, choice)
         check(ctx, a, x, 3000, False, True, choice)
