@@ -276,7 +276,8 @@ def test_random_choices_fuzz(ctx):
                                                            ("fc", int(rng.integers(0, 2))),
                                                            ("fd", int(rng.integers(0, 2))),
                                                            ("fr", int(rng.integers(0, 2))),
-                                                           ("fg", int(rng.integers(0, 2)))))
+                                                           ("fg", int(rng.integers(0, 2))),
+                                                           ("hr", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),

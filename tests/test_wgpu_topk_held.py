@@ -102,3 +102,52 @@ def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
     a[3] = a[3, 0]
     for k, largest, sorted in itertools.product((2, 128, 300, 1024), (True, False), (True, False)):
         check(ctx, a, from_numpy(ctx, a), k, largest, sorted, DOUBLED_FLOOR_CHOICE)
+
+
+
+def with_range_digit(choice: Choice, hr: int) -> Choice:
+    return Choice(u2=choice.u2, wg=choice.wg, kl=choice.kl, ch=choice.ch, cr=choice.cr,
+                  extra=(*choice.extra, ("hr", hr)))
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+def test_held_keys_first_digit_fitted_to_the_key_range(ctx, dtype, subgroups, monkeypatch):
+    """hr = 1: select_held's first digit fits the live keys' range. Rows whose keys span 1 to 2^31
+    apart (the first digit from bit 0 to the top byte), a range across a power of two, ties at
+    the k-th key, one row of a single value, one of a single stray key, and rows whose candidates
+    lie exactly 256 keys apart (a constant row and one key 256 above or below); over whole rows,
+    floor candidates and the last merge of a two-pass call, largest and smallest, hr 0 and 1."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    itembits = 8 if dtype == "uint8" else 16 if dtype == "float16" else 32
+    uint = {8: np.uint8, 16: np.uint16, 32: np.uint32}[itembits]
+    start = np.array({"float32": 1.9, "float16": 1.9, "int32": 1 << 20, "uint8": 3}[dtype],
+                     dtype).view(uint)
+    rows = []
+    for span in sorted({1, 2, 3, 255, 256, 257, 1 << (itembits - 4), 1 << (itembits - 1)}):
+        offsets = rng.integers(0, min(span, np.iinfo(uint).max - int(start)), 9000,
+                               endpoint=True)
+        rows.append((start + offsets.astype(uint)).view(dtype))
+    a = np.stack(rows)
+    a[0, ::5] = a[0, 7]  # ties
+    a[1] = a[1, 0]  # one value
+    a[2] = np.zeros((), dtype) if dtype != "float32" else -1.0
+    a[2, 4321] = a[3, 0]  # one stray key above a constant row
+    if itembits > 8:
+        a[4] = a[5] = a[1, 0]
+        a[4, 10] = (a[1, :1].view(uint) + 256).view(dtype)[0]
+        a[5, 4000] = (a[1, :1].view(uint) - 256).view(dtype)[0]
+    whole = np.ascontiguousarray(a[:, :4096])
+    assert wlayout.layout(ctx, 9000, 300, True, FLOOR_CHOICE, itembits).candidates or (
+        dtype == "uint8")
+    two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
+    for hr, k, largest in itertools.product((1, 0), (2, 64, 300), (True, False)):
+        assert wlayout.layout(ctx, 4096, k, True, with_range_digit(HELD_CHOICE, hr)).held_range == hr
+        check(ctx, whole, from_numpy(ctx, whole), k, largest, True,
+              with_range_digit(HELD_CHOICE, hr))
+        for choice in (FLOOR_CHOICE, two_pass):
+            check(ctx, a, from_numpy(ctx, a), k, largest, True, with_range_digit(choice, hr))
+    b = make_input(rng, dtype, 3, 3001)
+    for k in (5, 700):
+        check(ctx, b, from_numpy(ctx, b), k, True, bool(k % 2), with_range_digit(HELD_CHOICE, 1))

@@ -55,9 +55,10 @@ eight slots an invocation, else in workgroup memory) and writes the first k of e
 all in one dispatch (pairs packed into one u32 where keys and indices fit 16 bits).
 For rows of at most HELD * 256 columns and up to held_slots_max sort slots, ``hk`` = 1 runs the
 whole call as ``select_held``, one dispatch with a workgroup per row: each invocation holds the keys
-of HELD columns in registers, so the row is read once; a radix select with 8-bit digits over them,
-the winners compacted into workgroup memory, sorted there (on devices with subgroups, in registers
-and shuffles: ``topk_bitonic_sg.wgsl``) and written out.
+of HELD columns in registers, so the row is read once; a radix select with 8-bit digits over them
+(the first fitted to the range of the row's keys where the backend field ``hr`` is 1), the winners
+compacted into workgroup memory, sorted there (on devices with subgroups, in registers and
+shuffles: ``topk_bitonic_sg.wgsl``) and written out.
 
 For one-pass rows longer than the candidates they keep (``floor_candidates``; twice as many with
 ``fd`` = 1), ``fc`` = 1 runs
@@ -72,9 +73,10 @@ against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg`` and ``rs`` (``rw`` before ``sr``
-before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a call's
-sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...) live there.
+``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg``, ``hr`` and ``rs`` (``rw`` before
+``sr`` before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a
+call's sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...)
+live there.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -439,7 +441,8 @@ class TopkLaunch:
                      HELD_WG_MIN), 256)
         files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
-                  "PAIRS": int(cand is not None), **({"REG_SLOTS": reg} if sg else {})}
+                  "PAIRS": int(cand is not None), "RANGE_DIGIT": int(self.plan.held_range),
+                  **({"REG_SLOTS": reg} if sg else {})}
         name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
                 + (" of pairs" if cand is not None else ""))
         pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS

@@ -91,6 +91,7 @@ class Layout:
     held: bool  # ``select_held``: the whole call in one dispatch, keys held in registers
     candidates: int  # candidate slots a row of the ``fc`` path (``floor_compact``); 0: not taken
     retried: bool  # rows whose ``fc`` floor fails go to ``floor_retry`` (the ``fr`` field)
+    held_range: bool  # ``select_held``'s first digit fitted to the row's key range (``hr``)
 
     @property
     def ranked(self) -> bool:
@@ -145,8 +146,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                   and int(choice.get("rs", 0)) == 1)
     filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
     retried = candidates > 0 and int(choice.get("fr", 0)) == 1
+    held_range = int(choice.get("hr", 0)) == 1
     return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
-                  by_subgroup, radix_sort, held, candidates, retried)
+                  by_subgroup, radix_sort, held, candidates, retried, held_range)
 
 
 def floor_candidates(k: int, doubled: bool = False) -> int:

@@ -1,11 +1,12 @@
 // TopK of rows of at most HELD * WG columns (or of candidates an earlier pass wrote, PAIRS) in one
 // dispatch, one workgroup per row, the row read once: each invocation holds the keys of HELD
 // consecutive columns in registers, a radix select with 8-bit digits (topk_buckets.wgsl) runs over
-// the held keys, an ordered compaction puts the winners into workgroup memory in index order, they
-// are sorted there when SORTED (the row's `sort_n` slots) and written out from there
-// (topk_write_rows.wgsl). A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or
-// topk_scan_sg.wgsl), a sort file `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl)
-// and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
+// the held keys (from the top byte, or a first digit fitted to their range: first_digit), an
+// ordered compaction puts the winners into workgroup memory in index order, they are sorted there
+// when SORTED (the row's `sort_n` slots) and written out from there (topk_write_rows.wgsl).
+// A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or topk_scan_sg.wgsl), a sort file
+// `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl) and an entry file `main`
+// (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
 // Needs SLOTS >= sort_n and HIST_BINS = 256; sorts in registers where sort_n <= REG_SLOTS * WG.
 
 override WG: u32 = 256u;
@@ -13,6 +14,8 @@ override SORTED: bool = true;
 // Rows of (key, index) candidates an earlier pass wrote (`cand`, in_slots a row) instead of the
 // input; the input still gives the values of NaN and zero keys.
 override PAIRS: bool = false;
+// The first radix digit fitted to the range of the row's live keys (the `hr` field): first_digit.
+override RANGE_DIGIT: bool = false;
 
 const HELD: u32 = 16u;  // columns per invocation: four quads of keys
 const HELD_DIGIT_BITS: u32 = 8u;
@@ -71,23 +74,64 @@ fn quad_at(row: u32, base: u32, col: u32) -> Quad {
     return q;
 }
 
-fn count_key(key: u32, hit: bool, shift: u32) {
+fn count_key(key: u32, hit: bool, shift: u32, base: u32, bins: u32) {
     if hit {
-        atomicAdd(&hist[(key >> shift) & (HELD_BINS - 1u)], 1u);
+        atomicAdd(&hist[((key >> shift) - base) & (bins - 1u)], 1u);
     }
 }
 
-// The digit at `shift` of the live keys under `prefix`, counted in `hist`.
-fn count_quad(q: Quad, prefix: u32, mask: u32, shift: u32) {
+// The digit at `shift` (less `base`) of the live keys under `prefix`, counted in `hist`.
+fn count_quad(q: Quad, prefix: u32, mask: u32, shift: u32, base: u32, bins: u32) {
     let keys = q.keys;
     let hit = q.live & ((keys & vec4<u32>(mask)) == vec4<u32>(prefix));
     if !any(hit) {
         return;
     }
-    count_key(keys.x, hit.x, shift);
-    count_key(keys.y, hit.y, shift);
-    count_key(keys.z, hit.z, shift);
-    count_key(keys.w, hit.w, shift);
+    count_key(keys.x, hit.x, shift, base, bins);
+    count_key(keys.y, hit.y, shift, base, bins);
+    count_key(keys.z, hit.z, shift, base, bins);
+    count_key(keys.w, hit.w, shift, base, bins);
+}
+
+// The quad's keys, `dead` in place of those that do not exist.
+fn live_or(q: Quad, dead: u32) -> vec4<u32> {
+    return select(vec4<u32>(dead), q.keys, q.live);
+}
+
+var<workgroup> w_key_min: atomic<u32>;
+var<workgroup> w_key_max: atomic<u32>;
+var<workgroup> w_first: vec2<u32>;
+
+// The first radix pass's digit, (shift, base): the digit of a key is (key >> shift) - base. It is
+// the top byte, or with RANGE_DIGIT fitted to the range of the row's live keys: the smallest shift
+// that leaves at most HELD_BINS digits from the lowest key's. Candidates above a floor lie in a
+// narrow range of keys whose top byte most of them share, where a pass on the top byte counts
+// nearly all of them into one bucket (every atomic on one address) and narrows nothing.
+fn first_digit(lid: u32, q0: Quad, q1: Quad, q2: Quad, q3: Quad) -> vec2<u32> {
+    let top = KEY_BITS - HELD_DIGIT_BITS;
+    if !RANGE_DIGIT {
+        return vec2<u32>(top, 0u);
+    }
+    if lid == 0u {
+        atomicStore(&w_key_min, NONE);
+        atomicStore(&w_key_max, 0u);
+    }
+    workgroupBarrier();
+    let lo = min(min(live_or(q0, NONE), live_or(q1, NONE)), min(live_or(q2, NONE), live_or(q3, NONE)));
+    let hi = max(max(live_or(q0, 0u), live_or(q1, 0u)), max(live_or(q2, 0u), live_or(q3, 0u)));
+    atomicMin(&w_key_min, min(min(lo.x, lo.y), min(lo.z, lo.w)));
+    atomicMax(&w_key_max, max(max(hi.x, hi.y), max(hi.z, hi.w)));
+    workgroupBarrier();
+    if lid == 0u {
+        let low = atomicLoad(&w_key_min);
+        let high = atomicLoad(&w_key_max);  // no live key: nothing is counted
+        var shift = 0u;
+        while shift < top && (high >> shift) - (low >> shift) >= HELD_BINS {
+            shift += 1u;
+        }
+        w_first = vec2<u32>(shift, low >> shift);
+    }
+    return workgroupUniformLoad(&w_first);
 }
 
 // 1 for each live key above the prefix, 0x10000 for each equal to it.
@@ -138,17 +182,29 @@ fn workgroup_main(lid: u32, row: u32) {
 
     // A row no longer than k is taken whole: prefix 0 under mask 0 matches every key.
     var state = first_state();
-    var shift = KEY_BITS;
-    while select(prm.cols, prm.in_slots, PAIRS) > state.z {
-        shift -= HELD_DIGIT_BITS;
+    if select(prm.cols, prm.in_slots, PAIRS) > state.z {
+        let first = first_digit(lid, q0, q1, q2, q3);
+        var shift = first.x;
         clear_hist(lid, HELD_BINS);
-        count_quad(q0, state.x, state.y, shift);
-        count_quad(q1, state.x, state.y, shift);
-        count_quad(q2, state.x, state.y, shift);
-        count_quad(q3, state.x, state.y, shift);
+        count_quad(q0, 0u, 0u, shift, first.y, HELD_BINS);
+        count_quad(q1, 0u, 0u, shift, first.y, HELD_BINS);
+        count_quad(q2, 0u, 0u, shift, first.y, HELD_BINS);
+        count_quad(q3, 0u, 0u, shift, first.y, HELD_BINS);
         state = narrow(lid, state, shift, HELD_BINS);
-        if state.w != 0u {
-            break;
+        if state.y != 0u {
+            // the picked digit d stands for the keys whose bits from `shift` up are base + d
+            state.x = (first.y + (state.x >> shift)) << shift;
+            state.y = NONE << shift;
+        }
+        while state.w == 0u {
+            let bits = min(HELD_DIGIT_BITS, shift);
+            shift -= bits;
+            clear_hist(lid, 1u << bits);
+            count_quad(q0, state.x, state.y, shift, 0u, 1u << bits);
+            count_quad(q1, state.x, state.y, shift, 0u, 1u << bits);
+            count_quad(q2, state.x, state.y, shift, 0u, 1u << bits);
+            count_quad(q3, state.x, state.y, shift, 0u, 1u << bits);
+            state = narrow(lid, state, shift, 1u << bits);
         }
     }
     let prefix = state.x;
