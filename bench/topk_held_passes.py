@@ -1,8 +1,8 @@
 """A NumPy model of the radix passes ``select_held`` runs over floor candidates (no GPU needed).
 
-    python3 bench/topk_held_passes.py
+    python3 bench/topk_held_passes.py               # float32 and float16 keys
 
-For random normal float32 rows it takes each row's top ``aim`` keys (the candidates the ``fc``
+For random normal rows it takes each row's top ``aim`` keys (the candidates the ``fc``
 floor leaves: about the geometric mean of k and the candidate slots, give or take 20%) and counts,
 for the top-byte first digit and for the first digit fitted to the candidates' key range (what
 ``first_digit`` of topk_select_held.wgsl does), the passes until the k-th key's bucket is exact or
@@ -10,6 +10,8 @@ the last digit is reached, and the keys of the first pass's fullest bucket: the 
 to one workgroup-memory address.
 """
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -20,10 +22,13 @@ SHAPES = ((32000, 1024, 2048), (32000, 256, 1024), (32000, 128, 512), (8192, 128
           (4096, 128, 512))
 
 
-def keys_f32(values: np.ndarray) -> np.ndarray:
-    """Order-preserving u32 keys of float32 values (as topk_keys.wgsl), held in int64."""
-    b = values.astype(np.float32).view(np.uint32).astype(np.int64)
-    return np.where(b >> 31 == 1, 0xFFFFFFFF - b, b | 0x80000000)
+def float_keys(values: np.ndarray, dtype) -> np.ndarray:
+    """Order-preserving keys of float values (as topk_keys.wgsl: 32 bits for float32, 16 for
+    float16), held in int64."""
+    bits = np.dtype(dtype).itemsize * 8
+    raw = values.astype(dtype).view(f"u{bits // 8}").astype(np.int64)
+    top = 1 << (bits - 1)
+    return np.where(raw & top != 0, (2 * top - 1) - raw, raw | top)
 
 
 def passes(keys: np.ndarray, k: int, shift: int, base: int) -> list[int]:
@@ -48,30 +53,31 @@ def passes(keys: np.ndarray, k: int, shift: int, base: int) -> list[int]:
         base = (int(under[0]) >> (shift + bits)) << bits
 
 
-def fitted_shift(keys: np.ndarray) -> int:
+def fitted_shift(keys: np.ndarray, key_bits: int) -> int:
     low, high = int(keys.min()), int(keys.max())
     shift = 0
-    while shift < 32 - DIGIT_BITS and (high >> shift) - (low >> shift) >= BINS:
+    while shift < key_bits - DIGIT_BITS and (high >> shift) - (low >> shift) >= BINS:
         shift += 1
     return shift
 
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    print(f"{'cols':>6} {'k':>5} {'cands':>6}   top byte: passes, fullest first bucket"
-          f"   fitted: passes, fullest first bucket")
-    for cols, k, slots in SHAPES:
+    print(f"{'dtype':>7} {'cols':>6} {'k':>5} {'cands':>6}   top byte: passes, fullest first "
+          f"bucket   fitted: passes, fullest first bucket")
+    for (cols, k, slots), dtype in itertools.product(SHAPES, (np.float32, np.float16)):
+        key_bits = np.dtype(dtype).itemsize * 8
         aim = int(np.sqrt(k * slots))
         top, fit = [], []
         for _ in range(200):
-            row = np.sort(keys_f32(rng.standard_normal(cols)))[::-1]
+            row = np.sort(float_keys(rng.standard_normal(cols), dtype))[::-1]
             cand = row[:aim + int(rng.integers(-aim // 5, aim // 5 + 1))]
-            top.append(passes(cand, k, 32 - DIGIT_BITS, 0))
-            shift = fitted_shift(cand)
+            top.append(passes(cand, k, key_bits - DIGIT_BITS, 0))
+            shift = fitted_shift(cand, key_bits)
             fit.append(passes(cand, k, shift, int(cand.min()) >> shift))
-        print(f"{cols:>6} {k:>5} {aim:>6}   {np.mean([len(p) for p in top]):>18.2f}, "
-              f"{np.mean([p[0] for p in top]):>6.0f}   {np.mean([len(p) for p in fit]):>16.2f}, "
-              f"{np.mean([p[0] for p in fit]):>6.0f}")
+        print(f"{np.dtype(dtype).name:>7} {cols:>6} {k:>5} {aim:>6}   "
+              f"{np.mean([len(p) for p in top]):>18.2f}, {np.mean([p[0] for p in top]):>6.0f}   "
+              f"{np.mean([len(p) for p in fit]):>16.2f}, {np.mean([p[0] for p in fit]):>6.0f}")
 
 
 if __name__ == "__main__":

@@ -105,8 +105,8 @@ var<workgroup> w_first: vec2<u32>;
 // The first radix pass's digit, (shift, base): the digit of a key is (key >> shift) - base. It is
 // the top byte, or with RANGE_DIGIT fitted to the range of the row's live keys: the smallest shift
 // that leaves at most HELD_BINS digits from the lowest key's. Candidates above a floor lie in a
-// narrow range of keys whose top byte most of them share, where a pass on the top byte counts
-// nearly all of them into one bucket (every atomic on one address) and narrows nothing.
+// narrow range of keys with few values of the top byte, where a pass on it counts most of them
+// into one bucket (their atomics on one address) and narrows little.
 fn first_digit(lid: u32, q0: Quad, q1: Quad, q2: Quad, q3: Quad) -> vec2<u32> {
     let top = KEY_BITS - HELD_DIGIT_BITS;
     if !RANGE_DIGIT {
