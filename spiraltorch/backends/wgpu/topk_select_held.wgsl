@@ -98,40 +98,39 @@ fn live_or(q: Quad, dead: u32) -> vec4<u32> {
     return select(vec4<u32>(dead), q.keys, q.live);
 }
 
-var<workgroup> w_key_min: atomic<u32>;
-var<workgroup> w_key_max: atomic<u32>;
-var<workgroup> w_first: vec2<u32>;
-
 // The first radix pass's digit, (shift, base): the digit of a key is (key >> shift) - base. It is
 // the top byte, or with RANGE_DIGIT fitted to the range of the row's live keys: the smallest shift
 // that leaves at most HELD_BINS digits from the lowest key's. Candidates above a floor lie in a
 // narrow range of keys with few values of the top byte, where a pass on it counts most of them
-// into one bucket (their atomics on one address) and narrows little.
+// into one bucket (their atomics on one address) and narrows little. The range's ends are found in
+// the histogram's first two bins, unused before the first pass, and published through w_state, so
+// that the kernel declares no workgroup memory for them (on the H100's Vulkan driver a kernel's
+// workgroup declarations have cost time by themselves).
 fn first_digit(lid: u32, q0: Quad, q1: Quad, q2: Quad, q3: Quad) -> vec2<u32> {
     let top = KEY_BITS - HELD_DIGIT_BITS;
     if !RANGE_DIGIT {
         return vec2<u32>(top, 0u);
     }
     if lid == 0u {
-        atomicStore(&w_key_min, NONE);
-        atomicStore(&w_key_max, 0u);
+        atomicStore(&hist[0], NONE);
+        atomicStore(&hist[1], 0u);
     }
     workgroupBarrier();
     let lo = min(min(live_or(q0, NONE), live_or(q1, NONE)), min(live_or(q2, NONE), live_or(q3, NONE)));
     let hi = max(max(live_or(q0, 0u), live_or(q1, 0u)), max(live_or(q2, 0u), live_or(q3, 0u)));
-    atomicMin(&w_key_min, min(min(lo.x, lo.y), min(lo.z, lo.w)));
-    atomicMax(&w_key_max, max(max(hi.x, hi.y), max(hi.z, hi.w)));
+    atomicMin(&hist[0], min(min(lo.x, lo.y), min(lo.z, lo.w)));
+    atomicMax(&hist[1], max(max(hi.x, hi.y), max(hi.z, hi.w)));
     workgroupBarrier();
     if lid == 0u {
-        let low = atomicLoad(&w_key_min);
-        let high = atomicLoad(&w_key_max);  // no live key: nothing is counted
+        let low = atomicLoad(&hist[0]);
+        let high = atomicLoad(&hist[1]);  // no live key: nothing is counted
         var shift = 0u;
         while shift < top && (high >> shift) - (low >> shift) >= HELD_BINS {
             shift += 1u;
         }
-        w_first = vec2<u32>(shift, low >> shift);
+        w_state = vec4<u32>(shift, low >> shift, 0u, 0u);
     }
-    return workgroupUniformLoad(&w_first);
+    return workgroupUniformLoad(&w_state).xy;
 }
 
 // 1 for each live key above the prefix, 0x10000 for each equal to it.
