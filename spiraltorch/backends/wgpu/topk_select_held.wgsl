@@ -196,7 +196,8 @@ fn workgroup_main(lid: u32, row: u32) {
             state.y = NONE << shift;
         }
         while state.w == 0u {
-            let bits = min(HELD_DIGIT_BITS, shift);
+            // whole digits below the top byte; below a fitted one, a last digit may be narrower
+            let bits = select(HELD_DIGIT_BITS, min(HELD_DIGIT_BITS, shift), RANGE_DIGIT);
             shift -= bits;
             clear_hist(lid, 1u << bits);
             count_quad(q0, state.x, state.y, shift, 0u, 1u << bits);
