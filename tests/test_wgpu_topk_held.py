@@ -104,8 +104,8 @@ def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
         check(ctx, a, from_numpy(ctx, a), k, largest, sorted, DOUBLED_FLOOR_CHOICE)
 
 
-
 def with_range_digit(choice: Choice, hr: int) -> Choice:
+    """``choice`` with the backend field ``hr`` set to ``hr``."""
     return Choice(u2=choice.u2, wg=choice.wg, kl=choice.kl, ch=choice.ch, cr=choice.cr,
                   extra=(*choice.extra, ("hr", hr)))
 
