@@ -145,3 +145,11 @@ def test_fallback_retries_failed_floors_apart_for_4_byte_elements_on_many_rows(c
     assert fr(2048, 32000, 1024) == 1 and fr(16384, 4096, 128, "int32") == 1
     assert fr(2047, 32000, 1024) == 0 and fr(256, 32768, 1024) == 0
     assert fr(4096, 32000, 1024, "float16") == 0
+
+
+def test_fallback_fits_the_held_keys_first_digit_over_floor_candidates_only(clean_heuristics):
+    hr = fallback_field("hr")
+    assert hr(4096, 32000, 1024) == 1 and hr(16384, 8192, 128, "float16") == 1
+    assert hr(16384, 4096, 128) == 1 and hr(256, 32768, 1024) == 1
+    assert hr(4096, 4096, 512) == 0 and hr(2048, 4096, 128) == 0
+    assert hr(1, 1 << 24, 1024) == 0 and hr(16, 262144, 1024) == 0

@@ -27,9 +27,9 @@ PROGRAM_ENV = "SPIRAL_HEUR_K"
 TABLE_ENV = "SPIRAL_HEUR_TABLE"
 SOURCES = ("spiralk", "table", "fallback")
 FALLBACK_FILE = "fallback.spk"
-# Backend fields the shipped fallback sets (cpu: alg; wgpu: sg, rw, fs, sr, hk, fc, fd, fr, fg);
-# a device keeps only its own.
-FALLBACK_BACKEND_FIELDS = ("alg", "sg", "rw", "fs", "sr", "hk", "fc", "fd", "fr", "fg")
+# Backend fields the shipped fallback sets (cpu: alg; wgpu: sg, rw, fs, sr, hk, fc, fd, fr, fg,
+# hr); a device keeps only its own.
+FALLBACK_BACKEND_FIELDS = ("alg", "sg", "rw", "fs", "sr", "hk", "fc", "fd", "fr", "fg", "hr")
 _CONTEXT_LABEL = "heuristics.program()"
 _DEVICE_FLAGS = ("cpu", "cuda", "wgpu", "mps")
 _MAX_CACHED = 4096
