@@ -273,6 +273,7 @@ class TopkLaunch:
         self._scratch = []
         self._floors = None  # chunk floors of a two-pass radix selection
         self._steps = []  # (pipeline, storage buffers, workgroups, uniform bytes)
+        self.step_names: list[str] = []  # the kernel of each dispatch, in order
         self._recorded = None
         if rows == 0 or k == 0:
             return
@@ -364,6 +365,7 @@ class TopkLaunch:
             constants = dict(constants, **self.key_format)
         pipeline = self.ctx.pipeline(name, _source(files), constants)
         self._steps.append((pipeline, buffers, grid(groups), _params(**params)))
+        self.step_names.append(name)
 
     def _pass(self, src, dst, pairs: bool, groups: int, params, emit: bool = False) -> None:
         """One selection dispatch (``filter`` or radix ``select``): the raw rows or the
@@ -540,8 +542,9 @@ class TopkLaunch:
             self.ctx.dispatch(pipeline, buffers, groups, uniform)
         self.release()
 
-    def record(self, encoder) -> None:
-        """Add this call's dispatches to ``encoder``, one compute pass, dispatches in order."""
+    def record(self, encoder, steps: int | None = None) -> None:
+        """Add this call's dispatches to ``encoder``, one compute pass, dispatches in order (only
+        the first ``steps`` of them where given: timing a prefix of the call)."""
         if self._recorded is None:
             self._recorded = []
             for pipeline, buffers, groups, uniform in self._steps:
@@ -554,10 +557,11 @@ class TopkLaunch:
                 group = self.ctx.device.create_bind_group(
                     layout=pipeline.get_bind_group_layout(0), entries=entries)
                 self._recorded.append((pipeline, group, groups))
-        if not self._recorded:
+        recorded = self._recorded[:steps]
+        if not recorded:
             return
         compute = encoder.begin_compute_pass()
-        for pipeline, group, groups in self._recorded:
+        for pipeline, group, groups in recorded:
             compute.set_pipeline(pipeline)
             compute.set_bind_group(0, group)
             compute.dispatch_workgroups(*groups)
