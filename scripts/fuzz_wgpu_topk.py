@@ -1,6 +1,6 @@
-"""Fuzz wgpu TopK against the exact reference for as long as asked (not part of the pytest run).
+"""Fuzz wgpu TopK against the exact reference for a while (not part of the pytest run).
 
-    python3 tests/fuzz_wgpu_topk.py 600 [seed]
+    PYTHONPATH=. python3 scripts/fuzz_wgpu_topk.py --seconds 600 [--seed N]    (from the repository root)
 
 Two kinds of case, on every dtype, with ties, NaN, +-inf and +-0.0 (make_input), a row of one
 value in a fifth of the cases, largest or smallest, sorted in four of five: the fallback's Choice
@@ -11,19 +11,17 @@ Prints each failure and a count at the end; exits 1 if any case failed.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from spiraltorch import dtypes, heuristics  # noqa: E402
-from spiraltorch.backends.wgpu.device import get_context  # noqa: E402
-from spiraltorch.backends.wgpu.transfer import from_numpy  # noqa: E402
-from spiraltorch.heuristics import Choice  # noqa: E402
-from tests.test_wgpu_topk import DTYPES, check, make_input  # noqa: E402
+from spiraltorch import dtypes, heuristics
+from spiraltorch.backends.wgpu.device import get_context
+from spiraltorch.backends.wgpu.transfer import from_numpy
+from spiraltorch.heuristics import Choice
+from tests.test_wgpu_topk import DTYPES, check, make_input
 
 
 def fallback_case(rng, dtype: str) -> tuple:
@@ -49,11 +47,14 @@ def two_pass_case(rng) -> tuple:
     return rows, cols, k, choice
 
 
-def main(argv: list[str]) -> int:
-    seconds = float(argv[0]) if argv else 60.0
-    rng = np.random.default_rng(int(argv[1]) if len(argv) > 1 else None)
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--seed", type=int, default=None)
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
     ctx = get_context()
-    deadline = time.time() + seconds
+    deadline = time.time() + args.seconds
     cases = failures = 0
     while time.time() < deadline:
         dtype = str(rng.choice(DTYPES))
@@ -74,4 +75,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
