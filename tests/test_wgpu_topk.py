@@ -515,7 +515,7 @@ def test_last_merge_and_sort_in_one_dispatch(ctx):
             launch = wtopk.TopkLaunch(ctx, x, k, largest, True, choice)
             assert [p.label for p, *_ in launch._steps][-1] == "topk select held" + (
                 " subgroup" if wlayout.subgroups_enabled(ctx) else "") + (
-                " packed" if dtype == "float16" else "") + " of pairs"
+                " packed" if dtype == "float16" else " positions") + " of pairs"
             launch.release()
             check(ctx, a, x, k, largest, True, choice)
 

@@ -151,3 +151,37 @@ def test_held_keys_first_digit_fitted_to_the_key_range(ctx, dtype, subgroups, mo
     b = make_input(rng, dtype, 3, 3001)
     for k in (5, 700):
         check(ctx, b, from_numpy(ctx, b), k, True, bool(k % 2), with_range_digit(HELD_CHOICE, 1))
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_sort_words_put_runs_of_equal_key_fields_in_rank_order(ctx, dtype, subgroups,
+                                                                monkeypatch):
+    """Keys wider than a sort word's key field (topk_slots_positions.wgsl): one outlier widens the
+    winners' range so the field drops low bits, and the other winners climb one key at a time with
+    the index, so each run of equal fields comes out of the sort in the wrong order unless put in
+    rank order; runs of equal keys among them (rank by index), winners fewer than the sort slots
+    (padding), over whole rows, floor candidates and the last merge of a two-pass call, largest
+    and smallest."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    cols = 4096
+    uint = np.uint32
+    start = np.array(1.5 if dtype == "float32" else 1 << 20, dtype).view(uint)
+    climb = (start + np.arange(cols, dtype=uint)).view(dtype)
+    far = np.array(np.inf if dtype == "float32" else np.iinfo(np.int32).max, dtype)
+    rows = [climb.copy() for _ in range(4)]
+    rows[0][0] = far
+    rows[1][rng.integers(0, cols)] = far
+    rows[1][-600::3] = rows[1][-600]  # equal keys inside the runs
+    rows[2] = -rows[2]  # the smallest climb down
+    rows[2][5] = -far
+    rows[3] = rng.permutation(rows[3])
+    rows[3][7] = far
+    whole = np.stack(rows)
+    wide = np.concatenate([whole, whole[:, ::-1]], axis=1)  # 8192 columns: floor candidates
+    two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
+    for k, largest in itertools.product((64, 1000, 1024), (True, False)):
+        check(ctx, whole, from_numpy(ctx, whole), k, largest, True, HELD_CHOICE)
+        for choice in (FLOOR_CHOICE, two_pass):
+            check(ctx, wide, from_numpy(ctx, wide), k, largest, True, choice)

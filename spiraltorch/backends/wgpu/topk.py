@@ -436,16 +436,20 @@ class TopkLaunch:
         (topk_select_held.wgsl)."""
         n = held_slots(self.k, sorted)
         packed = self._packs(n)
+        positions = sorted and not packed  # sorts words of key and position, not pairs
         held = in_slots if cand is not None else self.cols
         sg = subgroups_enabled(self.ctx)
         reg = 8 if sg and n >= HELD_EIGHT_FROM else 4
         wg = min(max(next_pow2(math.ceil(held / HELD)), next_pow2(math.ceil(n / reg)),
                      HELD_WG_MIN), 256)
-        files = ("topk_common.wgsl", "topk_keys.wgsl", _SLOT_FILES[packed], *_HELD_FILES[sg])
+        winners = (("topk_slots_positions.wgsl",) if positions
+                   else (_SLOT_FILES[packed], "topk_held_direct.wgsl"))
+        files = ("topk_common.wgsl", "topk_keys.wgsl", *winners, *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
                   "PAIRS": int(cand is not None), "RANGE_DIGIT": int(self.plan.held_range),
                   **({"REG_SLOTS": reg} if sg else {})}
         name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
+                + (" positions" if positions else "")
                 + (" of pairs" if cand is not None else ""))
         pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS
         self._add(name, files, consts,

@@ -71,7 +71,7 @@ fn step_by_shuffle(f: Four, p: u32, turn: u32, dist: u32) -> Four {
 fn sort_registers(lid: u32, block: u32, n: u32) {
     let p = 4u * lid;
     let live = p < block;
-    let pad = slot_of(vec2<u32>(0u, NONE));
+    let pad = PAD_SLOT;
     var f = Four(pad, pad, pad, pad);
     if live {
         f = Four(s_slot[p], s_slot[p + 1u], s_slot[p + 2u], s_slot[p + 3u]);
@@ -178,7 +178,7 @@ fn put_four(f: Four, p: u32) {
 fn sort_registers_8(lid: u32, block: u32, n: u32) {
     let p = 8u * lid;
     let live = p < block;
-    let pad = slot_of(vec2<u32>(0u, NONE));
+    let pad = PAD_SLOT;
     var e = Eight(Four(pad, pad, pad, pad), Four(pad, pad, pad, pad));
     if live {
         e = Eight(load_four(p), load_four(p + 4u));

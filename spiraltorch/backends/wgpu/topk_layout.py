@@ -25,11 +25,13 @@ FILTER_WINS = {
     16: ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385)),
 }
 # ``select_held`` (topk_select_held.wgsl): columns each invocation holds, and the most sort slots
-# beside its histogram and scan in 16 KiB (8 KiB of pairs).
+# beside its histogram and scan in 16 KiB (12 KiB of slots: a pair and a sort word each, in
+# topk_slots_positions.wgsl).
 HELD = 16
 HELD_SLOTS_MAX = 1024
+HELD_SLOT_BYTES = 12
 # Where the device offers the workgroup memory (past WebGPU's default 16 KiB), up to 2048 sort
-# slots of (key, index) pairs beside the histogram, scans and subgroup layout (HELD_SCRATCH_BYTES):
+# slots beside the histogram, scans and subgroup layout (HELD_SCRATCH_BYTES):
 # rows of 2049 to 4096 columns at 1024 < k <= 2048 in one dispatch instead of a radix select
 # writing 2048 pairs a row and their sort (H100, Vulkan: 16384 x 3000 k=1500 float32 1.823 ->
 # 1.643 ms, float16 1.059 -> 0.856; 4096 x 4096 k=2048 0.537 -> 0.433, float16 0.327 -> 0.233;
@@ -194,7 +196,8 @@ def held_fits(columns: int, slots: int, k: int, most: int = HELD_SLOTS_MAX) -> b
 def held_slots_max(ctx) -> int:
     """The most sort slots ``select_held`` takes on this device: HELD_SLOTS_WIDE where its
     workgroup memory holds them, else HELD_SLOTS_MAX (within WebGPU's defaults)."""
-    wide = HELD_SLOTS_WIDE * 8 + HELD_SCRATCH_BYTES <= ctx.caps.max_workgroup_memory
+    wide = (HELD_SLOTS_WIDE * HELD_SLOT_BYTES + HELD_SCRATCH_BYTES
+            <= ctx.caps.max_workgroup_memory)
     return HELD_SLOTS_WIDE if wide else HELD_SLOTS_MAX
 
 

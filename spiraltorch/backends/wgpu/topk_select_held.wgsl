@@ -5,8 +5,9 @@
 // ordered compaction puts the winners into workgroup memory in index order, they are sorted there
 // when SORTED (the row's `sort_n` slots) and written out from there (topk_write_rows.wgsl).
 // A scan file gives `scan_exclusive` (topk_scan_wg.wgsl or topk_scan_sg.wgsl), a sort file
-// `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl) and an entry file `main`
-// (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
+// `sort_slots` (topk_sort_slots_wg.wgsl or topk_bitonic_sg.wgsl), a winners file `put_winner` and
+// `sort_winners` (topk_held_direct.wgsl beside a slot format file, or topk_slots_positions.wgsl)
+// and an entry file `main` (topk_entry_wg.wgsl or topk_entry_sg.wgsl).
 // Needs SLOTS >= sort_n and HIST_BINS = 256; sorts in registers where sort_n <= REG_SLOTS * WG.
 
 override WG: u32 = 256u;
@@ -151,11 +152,11 @@ fn place(key: u32, idx: u32, live: bool, prefix: u32, mask: u32, at: ptr<functio
     }
     let p = *at;
     if m > prefix {
-        s_slot[p.x + min(p.y, p.z)] = slot_of(vec2<u32>(key, idx));
+        put_winner(p.x + min(p.y, p.z), vec2<u32>(key, idx));
         (*at).x += 1u;
     } else {
         if p.y < p.z {
-            s_slot[p.x + p.y] = slot_of(vec2<u32>(key, idx));
+            put_winner(p.x + p.y, vec2<u32>(key, idx));
         }
         (*at).y += 1u;
     }
@@ -220,11 +221,11 @@ fn workgroup_main(lid: u32, row: u32) {
     place_quad(q2, prefix, mask, &at);
     place_quad(q3, prefix, mask, &at);
     for (var i = prm.k + lid; i < prm.sort_n; i += WG) {
-        s_slot[i] = slot_of(vec2<u32>(0u, NONE));
+        put_winner(i, vec2<u32>(0u, NONE));
     }
     workgroupBarrier();
     if SORTED {
-        sort_slots(lid, prm.sort_n, prm.sort_n, 0u);
+        sort_winners(lid, prm.sort_n);
     }
     write_rows(lid, row, 1u, prm.sort_n);
 }

@@ -9,6 +9,8 @@ override SLOTS: u32 = 4096u;
 
 var<workgroup> s_slot: array<Slot, SLOTS>;
 
+const PAD_SLOT: Slot = 0u;  // the padding pair (0, NONE)
+
 fn slot_of(pair: vec2<u32>) -> Slot {
     return select((pair.x << 16u) | (0xffffu - pair.y), 0u, pair.y == NONE);
 }

@@ -7,6 +7,8 @@ override SLOTS: u32 = 2048u;
 
 var<workgroup> s_slot: array<Slot, SLOTS>;
 
+const PAD_SLOT: Slot = Slot(0u, NONE);
+
 fn slot_of(pair: vec2<u32>) -> Slot {
     return pair;
 }
