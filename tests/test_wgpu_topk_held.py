@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from spiraltorch.backends.wgpu import topk as wtopk
 from spiraltorch.backends.wgpu import topk_layout as wlayout
 from spiraltorch.backends.wgpu import views
 from spiraltorch.backends.wgpu.device import get_context
@@ -22,13 +23,20 @@ def ctx():
     return get_context()
 
 
+def with_field(choice: Choice, name: str, value: int) -> Choice:
+    """``choice`` with the backend field ``name`` set to ``value``."""
+    return Choice(u2=choice.u2, wg=choice.wg, kl=choice.kl, ch=choice.ch, cr=choice.cr,
+                  extra=(*[(n, v) for n, v in choice.extra if n != name], (name, value)))
+
+
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
     """Keys held in registers: rows up to 4096 columns, whole and partial quads, rows whose quads
     are not aligned (read element by element), strided rows, runs of equal keys at the
-    boundary, up to 1024 sort slots (2048 where the device has the workgroup memory); on
-    subgroups and on the portable entry point."""
+    boundary, up to 1024 sort slots (2048 where the device has the workgroup memory), the
+    winners sorted as pairs and (hw = 1, on the aligned rows) as words of key field and position;
+    on subgroups and on the portable entry point."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     itembits = 16 if dtype == "float16" else 32
@@ -42,8 +50,10 @@ def test_held_keys_path(ctx, dtype, subgroups, monkeypatch):
         for k in (2, 6, 64, 100, 250, 1024, 1500, cols):
             if k > cols or not wlayout.layout(ctx, cols, k, True, HELD_CHOICE, itembits).held:
                 continue
-            for (values, x), sorted in itertools.product(cases, (True, False)):
-                check(ctx, values, x, k, bool(rng.integers(0, 2)), sorted, HELD_CHOICE)
+            for ((values, x), words), sorted in itertools.product(zip(cases, (1, 0)),
+                                                                  (True, False)):
+                check(ctx, values, x, k, bool(rng.integers(0, 2)), sorted,
+                      with_field(HELD_CHOICE, "hw", words))
     base = make_input(rng, dtype, 1000, 3)
     check(ctx, base.T, views.permute(from_numpy(ctx, base), (1, 0)), 200, True, True,
           HELD_CHOICE)
@@ -104,11 +114,6 @@ def test_doubled_floor_candidates(ctx, dtype, subgroups, monkeypatch):
         check(ctx, a, from_numpy(ctx, a), k, largest, sorted, DOUBLED_FLOOR_CHOICE)
 
 
-def with_range_digit(choice: Choice, hr: int) -> Choice:
-    """``choice`` with the backend field ``hr`` set to ``hr``."""
-    return Choice(u2=choice.u2, wg=choice.wg, kl=choice.kl, ch=choice.ch, cr=choice.cr,
-                  extra=(*choice.extra, ("hr", hr)))
-
 
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
@@ -143,14 +148,14 @@ def test_held_keys_first_digit_fitted_to_the_key_range(ctx, dtype, subgroups, mo
         dtype == "uint8")
     two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
     for hr, k, largest in itertools.product((1, 0), (2, 64, 300), (True, False)):
-        assert wlayout.layout(ctx, 4096, k, True, with_range_digit(HELD_CHOICE, hr)).held_range == hr
-        check(ctx, whole, from_numpy(ctx, whole), k, largest, True,
-              with_range_digit(HELD_CHOICE, hr))
+        held = with_field(HELD_CHOICE, "hr", hr)
+        assert wlayout.layout(ctx, 4096, k, True, held).held_range == hr
+        check(ctx, whole, from_numpy(ctx, whole), k, largest, True, held)
         for choice in (FLOOR_CHOICE, two_pass):
-            check(ctx, a, from_numpy(ctx, a), k, largest, True, with_range_digit(choice, hr))
+            check(ctx, a, from_numpy(ctx, a), k, largest, True, with_field(choice, "hr", hr))
     b = make_input(rng, dtype, 3, 3001)
     for k in (5, 700):
-        check(ctx, b, from_numpy(ctx, b), k, True, bool(k % 2), with_range_digit(HELD_CHOICE, 1))
+        check(ctx, b, from_numpy(ctx, b), k, True, bool(k % 2), with_field(HELD_CHOICE, "hr", 1))
 
 
 @pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
@@ -181,7 +186,20 @@ def test_sort_words_put_runs_of_equal_key_fields_in_rank_order(ctx, dtype, subgr
     whole = np.stack(rows)
     wide = np.concatenate([whole, whole[:, ::-1]], axis=1)  # 8192 columns: floor candidates
     two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
+    held, floor, two_pass = (with_field(c, "hw", 1) for c in (HELD_CHOICE, FLOOR_CHOICE, two_pass))
+    x = from_numpy(ctx, whole)
+    assert "positions" in last_step(ctx, x, 1024, True, held)
+    assert "positions" not in last_step(ctx, x, 1024, False, held)  # unsorted: pairs as they are
+    assert "positions" not in last_step(ctx, x, 1024, True, HELD_CHOICE)
     for k, largest in itertools.product((64, 1000, 1024), (True, False)):
-        check(ctx, whole, from_numpy(ctx, whole), k, largest, True, HELD_CHOICE)
-        for choice in (FLOOR_CHOICE, two_pass):
+        check(ctx, whole, x, k, largest, True, held)
+        for choice in (floor, two_pass):
             check(ctx, wide, from_numpy(ctx, wide), k, largest, True, choice)
+
+
+def last_step(ctx, x, k: int, sorted: bool, choice: Choice) -> str:
+    """The name of the last dispatch of a topk call."""
+    launch = wtopk.TopkLaunch(ctx, x, k, True, sorted, choice)
+    name = launch.step_names[-1]
+    launch.release()
+    return name

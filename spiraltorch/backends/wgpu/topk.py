@@ -58,7 +58,9 @@ whole call as ``select_held``, one dispatch with a workgroup per row: each invoc
 of HELD columns in registers, so the row is read once; a radix select with 8-bit digits over them
 (the first fitted to the range of the row's keys where the backend field ``hr`` is 1), the winners
 compacted into workgroup memory, sorted there (on devices with subgroups, in registers and
-shuffles: ``topk_bitonic_sg.wgsl``) and written out.
+shuffles: ``topk_bitonic_sg.wgsl``; where pairs do not pack into a u32 and the backend field
+``hw`` is 1, as words of a key field and a position, ``topk_slots_positions.wgsl``) and written
+out.
 
 For one-pass rows longer than the candidates they keep (``floor_candidates``; twice as many with
 ``fd`` = 1), ``fc`` = 1 runs
@@ -73,8 +75,8 @@ against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg``, ``hr`` and ``rs`` (``rw`` before
-``sr`` before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a
+``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg``, ``hr``, ``hw`` and ``rs`` (``rw``
+before ``sr`` before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a
 call's sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...)
 live there.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
@@ -436,7 +438,7 @@ class TopkLaunch:
         (topk_select_held.wgsl)."""
         n = held_slots(self.k, sorted)
         packed = self._packs(n)
-        positions = sorted and not packed  # sorts words of key and position, not pairs
+        positions = sorted and not packed and self.plan.held_words  # words, not pairs
         held = in_slots if cand is not None else self.cols
         sg = subgroups_enabled(self.ctx)
         reg = 8 if sg and n >= HELD_EIGHT_FROM else 4

@@ -94,6 +94,7 @@ class Layout:
     candidates: int  # candidate slots a row of the ``fc`` path (``floor_compact``); 0: not taken
     retried: bool  # rows whose ``fc`` floor fails go to ``floor_retry`` (the ``fr`` field)
     held_range: bool  # ``select_held``'s first digit fitted to the row's key range (``hr``)
+    held_words: bool  # ``select_held`` sorts words of key field and position (``hw``)
 
     @property
     def ranked(self) -> bool:
@@ -149,8 +150,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
     retried = candidates > 0 and int(choice.get("fr", 0)) == 1
     held_range = int(choice.get("hr", 0)) == 1
+    held_words = int(choice.get("hw", 0)) == 1
     return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
-                  by_subgroup, radix_sort, held, candidates, retried, held_range)
+                  by_subgroup, radix_sort, held, candidates, retried, held_range, held_words)
 
 
 def floor_candidates(k: int, doubled: bool = False) -> int:
