@@ -165,9 +165,10 @@ def test_sort_words_put_runs_of_equal_key_fields_in_rank_order(ctx, dtype, subgr
     """Keys wider than a sort word's key field (topk_slots_positions.wgsl): one outlier widens the
     winners' range so the field drops low bits, and the other winners climb one key at a time with
     the index, so each run of equal fields comes out of the sort in the wrong order unless put in
-    rank order; runs of equal keys among them (rank by index), winners fewer than the sort slots
-    (padding), over whole rows, floor candidates and the last merge of a two-pass call, largest
-    and smallest."""
+    rank order (long runs: the pairs sorted again); runs of equal keys among them (rank by index);
+    spread keys with a few winners followed later in the row by the next key up (short runs, put
+    in order slot by slot); winners fewer than the sort slots (padding); over whole rows, floor
+    candidates and the last merge of a two-pass call, largest and smallest."""
     monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
     rng = np.random.default_rng()
     cols = 4096
@@ -183,6 +184,13 @@ def test_sort_words_put_runs_of_equal_key_fields_in_rank_order(ctx, dtype, subgr
     rows[2][5] = -far
     rows[3] = rng.permutation(rows[3])
     rows[3][7] = far
+    for _ in range(2):  # spread keys and a few planted neighbours: short runs
+        spread = (rng.standard_normal(cols) if dtype == "float32"
+                  else rng.integers(-(1 << 30), 1 << 30, cols)).astype(dtype)
+        top = np.argsort(spread)[-40:]
+        for p in rng.choice(top[top < cols - 1], 6, replace=False):
+            spread[rng.integers(p + 1, cols)] = (spread[p:p + 1].view(uint) + 1).view(dtype)[0]
+        rows.append(spread)
     whole = np.stack(rows)
     wide = np.concatenate([whole, whole[:, ::-1]], axis=1)  # 8192 columns: floor candidates
     two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
