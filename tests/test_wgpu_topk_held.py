@@ -7,14 +7,16 @@ import itertools
 
 import numpy as np
 import pytest
+import wgpu
 
 from spiraltorch.backends.wgpu import topk as wtopk
 from spiraltorch.backends.wgpu import topk_layout as wlayout
 from spiraltorch.backends.wgpu import views
-from spiraltorch.backends.wgpu.device import get_context
+from spiraltorch.backends.wgpu.device import WgpuContext, get_context
 from spiraltorch.backends.wgpu.transfer import from_numpy
 from spiraltorch.heuristics import Choice
-from tests.test_wgpu_topk import (DTYPES, FLOOR_CHOICE, HELD_CHOICE, add_specials, check,
+from tests.test_wgpu_topk import (DTYPES, FLOOR_CHOICE, HELD_CHOICE, WEBGPU_DEFAULT_LIMITS,
+                                  add_specials, check,
                                   make_input)
 
 
@@ -211,3 +213,28 @@ def last_step(ctx, x, k: int, sorted: bool, choice: Choice) -> str:
     name = launch.step_names[-1]
     launch.release()
     return name
+
+
+@pytest.mark.parametrize("storage", [16384, 24576], ids=["16KiB", "24KiB"])
+def test_sort_words_within_the_workgroup_memory_offered(storage):
+    """Sort words take 12 bytes a slot against a pair's 8: with WebGPU's default 16 KiB of
+    workgroup memory both take 1024 sort slots (the words' 15 KiB included); with 24 KiB pairs
+    take 2048 and words 1024, and a call at k = 1025 that words cannot hold takes another path."""
+    adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+    features = [f for f in ("subgroup", "shader-f16") if f in adapter.features]
+    limits = dict(WEBGPU_DEFAULT_LIMITS, **{"max-compute-workgroup-storage-size": storage})
+    ctx = WgpuContext(adapter, adapter.request_device_sync(required_features=features,
+                                                           required_limits=limits), features)
+    wide = storage > 16384
+    assert wlayout.held_slots_max(ctx) == (wlayout.HELD_SLOTS_WIDE if wide else
+                                           wlayout.HELD_SLOTS_MAX)
+    assert wlayout.held_slots_max(ctx, True) == wlayout.HELD_SLOTS_MAX
+    words = with_field(HELD_CHOICE, "hw", 1)
+    rng = np.random.default_rng()
+    a = make_input(rng, "float32", 3, 4096)
+    x = from_numpy(ctx, a)
+    assert "positions" in last_step(ctx, x, 1024, True, words)
+    for k in (1000, 1024, 1025):
+        assert wlayout.layout(ctx, 4096, k, True, HELD_CHOICE).held == (k <= 1024 or wide)
+        assert wlayout.layout(ctx, 4096, k, True, words).held == (k <= 1024)
+        check(ctx, a, x, k, True, True, words)

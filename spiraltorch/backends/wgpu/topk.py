@@ -430,7 +430,7 @@ class TopkLaunch:
         after ``filter`` chunks, where the filter's own last merge is one workgroup a row
         working through its buffer)."""
         return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k,
-                                         held_slots_max(self.ctx))
+                                         held_slots_max(self.ctx, self.plan.held_words))
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of

@@ -25,11 +25,11 @@ FILTER_WINS = {
     16: ((16, 1024), (32, 4096), (FILTER_K_MAX, 16385)),
 }
 # ``select_held`` (topk_select_held.wgsl): columns each invocation holds, and the most sort slots
-# beside its histogram and scan in 16 KiB (12 KiB of slots: a pair and a sort word each, in
-# topk_slots_positions.wgsl).
+# beside its histogram and scan in 16 KiB (8 KiB of pairs; 12 KiB with the sort words of
+# topk_slots_positions.wgsl, a pair and a word a slot).
 HELD = 16
 HELD_SLOTS_MAX = 1024
-HELD_SLOT_BYTES = 12
+HELD_SLOT_BYTES = {False: 8, True: 12}  # by whether the slots are sort words (``hw``)
 # Where the device offers the workgroup memory (past WebGPU's default 16 KiB), up to 2048 sort
 # slots beside the histogram, scans and subgroup layout (HELD_SCRATCH_BYTES):
 # rows of 2049 to 4096 columns at 1024 < k <= 2048 in one dispatch instead of a radix select
@@ -128,8 +128,9 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                    and cols <= SELECT_ROWS_COLS_MAX and int(choice.get("sr", 0)) == 1)
     full_sort = (not (rowwise or by_subgroup) and 2 <= k and cols <= SORT_BLOCK
                  and int(choice.get("fs", 0)) == 1)
+    held_words = int(choice.get("hw", 0)) == 1
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx)))
+            and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx, held_words)))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
@@ -150,7 +151,6 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     filter_sg = subgroups_enabled(ctx) and int(choice.get("fg", 0)) == 1
     retried = candidates > 0 and int(choice.get("fr", 0)) == 1
     held_range = int(choice.get("hr", 0)) == 1
-    held_words = int(choice.get("hw", 0)) == 1
     return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
                   by_subgroup, radix_sort, held, candidates, retried, held_range, held_words)
 
@@ -195,10 +195,11 @@ def held_fits(columns: int, slots: int, k: int, most: int = HELD_SLOTS_MAX) -> b
     return 2 <= k and columns <= HELD * 256 and slots <= most
 
 
-def held_slots_max(ctx) -> int:
+def held_slots_max(ctx, words: bool = False) -> int:
     """The most sort slots ``select_held`` takes on this device: HELD_SLOTS_WIDE where its
-    workgroup memory holds them, else HELD_SLOTS_MAX (within WebGPU's defaults)."""
-    wide = (HELD_SLOTS_WIDE * HELD_SLOT_BYTES + HELD_SCRATCH_BYTES
+    workgroup memory holds them (as sort words where ``words``), else HELD_SLOTS_MAX (within
+    WebGPU's defaults)."""
+    wide = (HELD_SLOTS_WIDE * HELD_SLOT_BYTES[words] + HELD_SCRATCH_BYTES
             <= ctx.caps.max_workgroup_memory)
     return HELD_SLOTS_WIDE if wide else HELD_SLOTS_MAX
 
