@@ -153,3 +153,10 @@ def test_fallback_fits_the_held_keys_first_digit_over_floor_candidates_only(clea
     assert hr(16384, 4096, 128) == 1 and hr(256, 32768, 1024) == 1
     assert hr(4096, 4096, 512) == 0 and hr(2048, 4096, 128) == 0
     assert hr(1, 1 << 24, 1024) == 0 and hr(16, 262144, 1024) == 0
+
+
+def test_fallback_sorts_winners_as_words_over_whole_held_rows_only(clean_heuristics):
+    hw = fallback_field("hw")
+    assert hw(16384, 4096, 1024) == 1 and hw(4096, 4096, 512) == 1 and hw(2048, 4096, 128) == 1
+    assert hw(16384, 4096, 128) == 0 and hw(4096, 32000, 1024) == 0 and hw(256, 32768, 1024) == 0
+    assert hw(1, 1 << 24, 1024) == 0
