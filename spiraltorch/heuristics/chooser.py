@@ -28,7 +28,7 @@ TABLE_ENV = "SPIRAL_HEUR_TABLE"
 SOURCES = ("spiralk", "table", "fallback")
 FALLBACK_FILE = "fallback.spk"
 # Backend fields the shipped fallback sets (cpu: alg; wgpu: sg, rw, fs, sr, hk, fc, fd, fr, fg,
-# hr); a device keeps only its own.
+# hr, hw); a device keeps only its own.
 FALLBACK_BACKEND_FIELDS = ("alg", "sg", "rw", "fs", "sr", "hk", "fc", "fd", "fr", "fg", "hr", "hw")
 _CONTEXT_LABEL = "heuristics.program()"
 _DEVICE_FLAGS = ("cpu", "cuda", "wgpu", "mps")
