@@ -4,10 +4,10 @@
 
 Two kinds of case, on every dtype, with ties, NaN, +-inf and +-0.0 (make_input), a row of one
 value in a fifth of the cases, largest or smallest, sorted in four of five: the fallback's Choice
-on random shapes (1 to 4096 rows, up to 300000 columns, k up to 3000), with `hr` and `hw` each
-forced to 1 in half of them; and random two-pass Choices (workgroup size, units, chunk length, sg,
-fg, rs, hr, hw) on a few long rows, whose merges end in select_held. Outputs are poisoned before
-each call (check). Prints each failure and a count at the end; exits 1 if any case failed.
+on random shapes (1 to 4096 rows, up to 300000 columns, k up to 3000), with `hr`, `hw` and `hb`
+each forced to 1 in half of them; and random two-pass Choices (workgroup size, units, chunk length,
+sg, fg, rs, hr, hw, hb) on a few long rows, whose merges end in select_held. Outputs are poisoned
+before each call (check). Prints each failure and a count at the end; exits 1 if any case failed.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def fallback_case(rng, dtype: str) -> tuple:
     k = int(min(cols, rng.choice([1, 2, 3, 8, 9, 31, 64, 100, 128, 129, 256, 700, 1024, 1500,
                                   2048, 3000])))
     choice = heuristics.choose("topk", rows, cols, k, device="wgpu", dtype=dtypes.to_dtype(dtype))
-    forced = tuple((name, 1) for name in ("hr", "hw") if rng.random() < 0.5)
+    forced = tuple((name, 1) for name in ("hr", "hw", "hb") if rng.random() < 0.5)
     kept = tuple((n, v) for n, v in choice.extra if n not in dict(forced))
     choice = Choice(u2=choice.u2, wg=choice.wg, kl=choice.kl, ch=choice.ch, cr=choice.cr,
                     extra=(*kept, *forced))
@@ -44,7 +44,8 @@ def two_pass_case(rng) -> tuple:
     k = int(min(cols, rng.choice([2, 5, 8, 16, 32, 64, 100, 128, 200, 512, 1024])))
     choice = Choice(u2=1, wg=int(rng.choice([64, 128, 256])), kl=int(rng.choice([1, 2, 4, 8])),
                     ch=int(rng.choice([1024, 4096, 8192, 32768, 65536])),
-                    extra=tuple((name, int(rng.integers(0, 2))) for name in ("sg", "fg", "rs", "hr", "hw")))
+                    extra=tuple((name, int(rng.integers(0, 2)))
+                                for name in ("sg", "fg", "rs", "hr", "hw", "hb")))
     return rows, cols, k, choice
 
 

@@ -278,7 +278,8 @@ def test_random_choices_fuzz(ctx):
                                                            ("fr", int(rng.integers(0, 2))),
                                                            ("fg", int(rng.integers(0, 2))),
                                                            ("hr", int(rng.integers(0, 2))),
-                                                           ("hw", int(rng.integers(0, 2)))))
+                                                           ("hw", int(rng.integers(0, 2))),
+                                                           ("hb", int(rng.integers(0, 2)))))
         dtype = str(rng.choice(DTYPES))
         a = make_input(rng, dtype, rows, cols)
         check(ctx, a, from_numpy(ctx, a), k, bool(rng.integers(0, 2)), bool(rng.integers(0, 2)),
@@ -314,7 +315,8 @@ def test_every_variant_within_default_limits():
         # the most slots held keys sort: pairs, and packed
         b = make_input(rng, dtype, 2, 4096)
         assert wlayout.layout(ctx, 4096, 1024, True, HELD_CHOICE, b.dtype.itemsize * 8).held
-        check(ctx, b, from_numpy(ctx, b), 1024, True, True, HELD_CHOICE)
+        for choice in (HELD_CHOICE, RANKED_CHOICE):
+            check(ctx, b, from_numpy(ctx, b), 1024, True, True, choice)
     retried = Choice(u2=0, wg=256, kl=4, extra=(("fc", 1), ("fr", 1)))
     for k, choice in itertools.product((100, 1024), (FLOOR_CHOICE, retried)):
         # floor candidates, and a select of the rows they leave (in a retry dispatch or not)
@@ -498,6 +500,7 @@ def test_full_sort_path_for_short_rows(ctx, dtype, subgroups, monkeypatch):
 
 
 HELD_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("hk", 1),))
+RANKED_CHOICE = Choice(u2=0, wg=256, kl=4, extra=(("hk", 1), ("hb", 1)))
 
 
 def test_last_merge_and_sort_in_one_dispatch(ctx):

@@ -193,15 +193,22 @@ def test_sort_words_put_runs_of_equal_key_fields_in_rank_order(ctx, dtype, subgr
         for p in rng.choice(top[top < cols - 1], 6, replace=False):
             spread[rng.integers(p + 1, cols)] = (spread[p:p + 1].view(uint) + 1).view(dtype)[0]
         rows.append(spread)
-    whole = np.stack(rows)
-    wide = np.concatenate([whole, whole[:, ::-1]], axis=1)  # 8192 columns: floor candidates
+    check_winners_field(ctx, np.stack(rows), "hw", "positions", (64, 1000, 1024))
+
+
+def check_winners_field(ctx, whole, field: str, step: str, ks) -> None:
+    """Rows ``whole`` (4096 columns) with the backend ``field`` set to 1, whose dispatch is named
+    with ``step`` in sorted calls only: taken whole by the held keys, as floor candidates (beside
+    their mirror image, 8192 columns) and through the last merge of a two-pass call, k in ``ks``,
+    largest and smallest."""
+    wide = np.concatenate([whole, whole[:, ::-1]], axis=1)
     two_pass = Choice(u2=1, wg=64, kl=2, ch=1024, extra=(("sg", 0),))
-    held, floor, two_pass = (with_field(c, "hw", 1) for c in (HELD_CHOICE, FLOOR_CHOICE, two_pass))
+    held, floor, two_pass = (with_field(c, field, 1) for c in (HELD_CHOICE, FLOOR_CHOICE, two_pass))
     x = from_numpy(ctx, whole)
-    assert "positions" in last_step(ctx, x, 1024, True, held)
-    assert "positions" not in last_step(ctx, x, 1024, False, held)  # unsorted: pairs as they are
-    assert "positions" not in last_step(ctx, x, 1024, True, HELD_CHOICE)
-    for k, largest in itertools.product((64, 1000, 1024), (True, False)):
+    assert step in last_step(ctx, x, 1024, True, held)
+    assert step not in last_step(ctx, x, 1024, False, held)  # unsorted: pairs as they are
+    assert step not in last_step(ctx, x, 1024, True, HELD_CHOICE)
+    for k, largest in itertools.product(ks, (True, False)):
         check(ctx, whole, x, k, largest, True, held)
         for choice in (floor, two_pass):
             check(ctx, wide, from_numpy(ctx, wide), k, largest, True, choice)
@@ -229,6 +236,7 @@ def test_sort_words_within_the_workgroup_memory_offered(storage):
     assert wlayout.held_slots_max(ctx) == (wlayout.HELD_SLOTS_WIDE if wide else
                                            wlayout.HELD_SLOTS_MAX)
     assert wlayout.held_slots_max(ctx, True) == wlayout.HELD_SLOTS_MAX
+    assert wlayout.held_slots_max(ctx, False, True) == wlayout.held_slots_max(ctx)
     words = with_field(HELD_CHOICE, "hw", 1)
     rng = np.random.default_rng()
     a = make_input(rng, "float32", 3, 4096)
@@ -238,3 +246,27 @@ def test_sort_words_within_the_workgroup_memory_offered(storage):
         assert wlayout.layout(ctx, 4096, k, True, HELD_CHOICE).held == (k <= 1024 or wide)
         assert wlayout.layout(ctx, 4096, k, True, words).held == (k <= 1024)
         check(ctx, a, x, k, True, True, words)
+
+
+@pytest.mark.parametrize("subgroups", ["1", "0"], ids=["subgroups", "portable"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
+def test_ranked_winners_count_small_buckets_and_sort_large_ones(ctx, dtype, subgroups,
+                                                                monkeypatch):
+    """Winners put in rank order by buckets of their keys (hb = 1, topk_held_ranked.wgsl): spread
+    keys (small buckets: counted), groups of exactly RANK_BUCKET_MAX equal keys (counted, by
+    index), groups one larger and one outlier that packs every other winner into one bucket (the
+    row sorted instead), NaN, infinities and signed zeros; over whole rows, floor candidates and
+    the last merge of a two-pass call, largest and smallest, with winners fewer than the sort
+    slots."""
+    monkeypatch.setenv("SPIRAL_WGPU_SUBGROUPS", subgroups)
+    rng = np.random.default_rng()
+    cols = 4096
+    floats = dtype != "int32"
+    spread = (rng.standard_normal((2, cols)) * (1 if floats else 1 << 20)).astype(dtype)
+    groups = np.repeat(rng.permutation(np.arange(cols // 64)), 64)[:cols].astype(dtype)
+    larger = np.repeat(rng.permutation(np.arange(cols // 65 + 1)), 65)[:cols].astype(dtype)
+    outlier = spread[0].copy()
+    outlier[rng.integers(0, cols)] = np.inf if floats else np.iinfo(np.int32).max
+    mixed = make_input(rng, dtype, 1, cols)[0]
+    whole = np.stack([*spread, rng.permutation(groups), larger, outlier, mixed])
+    check_winners_field(ctx, whole, "hb", "ranked", (2, 64, 1000, 1024))

@@ -30,10 +30,11 @@ class WgpuBackend(Backend):
     # them; fd: twice the candidate slots of fc; fr: fc's rows whose floor fails selected in a
     # dispatch of their own; fg: the filtered select's buffer sorted on subgroups; hr: the held
     # keys' first radix digit fitted to the row's key range; hw: the held keys' winners sorted as
-    # words of a key field and a position where pairs do not pack (backends/wgpu/topk.py).
+    # words of a key field and a position where pairs do not pack; hb: the held keys' winners put
+    # in rank order by counting over buckets of their keys, not sorted (backends/wgpu/topk.py).
     choice_fields = {"sg": (0, 1), "rw": (0, 1), "fs": (0, 1), "sr": (0, 1), "rs": (0, 1),
                      "hk": (0, 1), "fc": (0, 1), "fd": (0, 1), "fr": (0, 1), "fg": (0, 1),
-                     "hr": (0, 1), "hw": (0, 1)}
+                     "hr": (0, 1), "hw": (0, 1), "hb": (0, 1)}
 
     def __init__(self, ctx):
         self.ctx = ctx

@@ -60,7 +60,10 @@ of HELD columns in registers, so the row is read once; a radix select with 8-bit
 compacted into workgroup memory, sorted there (on devices with subgroups, in registers and
 shuffles: ``topk_bitonic_sg.wgsl``; where pairs do not pack into a u32 and the backend field
 ``hw`` is 1, as words of a key field and a position, ``topk_slots_positions.wgsl``) and written
-out.
+out. With ``hb`` = 1 the winners are put in rank order by counting instead of sorted
+(``topk_held_ranked.wgsl``): each one's place is the count of winners in higher buckets of the
+key range plus those of its own bucket that rank before it; a row with a bucket too large for that
+is sorted as above.
 
 For one-pass rows longer than the candidates they keep (``floor_candidates``; twice as many with
 ``fd`` = 1), ``fc`` = 1 runs
@@ -75,10 +78,10 @@ against three to four times by the radix select.
 
 Choice fields read: ``u2``, ``ch`` (or ``cr`` when ``ch`` is 0), ``wg``, ``kl`` and the backend
 fields ``sg`` (1 = the subgroup variant of ``select`` where the device has subgroups), ``sr``,
-``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg``, ``hr``, ``hw`` and ``rs`` (``rw``
-before ``sr`` before ``fs`` before ``hk`` before ``fc``); ``topk_layout.layout`` resolves them against a
-call's sizes, and the size constants named here (SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...)
-live there.
+``rw``, ``fs``, ``hk``, ``fc``, ``fd``, ``fr``, ``fq``, ``fg``, ``hr``, ``hw``, ``hb`` and ``rs``
+(``rw`` before ``sr`` before ``fs`` before ``hk`` before ``fc``; ``hb`` before ``hw``);
+``topk_layout.layout`` resolves them against a call's sizes, and the size constants named here
+(SELECT_ROWS_COLS_MAX, HELD, FILTER_K_MAX, ...) live there.
 Every kernel stays within WebGPU's default limits (256 invocations, 16 KiB workgroup memory).
 """
 from __future__ import annotations
@@ -208,6 +211,8 @@ _CHUNK_FLOOR_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_units.wgsl", "
                       "topk_chunk_floor.wgsl")
 _SORT_STEP_FILES = ("topk_common.wgsl", "topk_sort_step.wgsl")
 _SLOT_FILES = {True: "topk_slots_packed.wgsl", False: "topk_slots_pairs.wgsl"}
+# select_held's winners in pair slots: sorted, or (the ``hb`` field) ranked by buckets of keys.
+_HELD_WINNER_FILES = {False: "topk_held_direct.wgsl", True: "topk_held_ranked.wgsl"}
 _ROW_SOURCE_FILES = {True: "topk_rows_pairs.wgsl", False: "topk_rows_input.wgsl"}
 _EMIT_FILES = ("topk_common.wgsl", "topk_keys.wgsl", "topk_emit.wgsl")
 # Bitonic sorting in registers and subgroup shuffles (blocks of whole rows, four slots an
@@ -430,7 +435,8 @@ class TopkLaunch:
         after ``filter`` chunks, where the filter's own last merge is one workgroup a row
         working through its buffer)."""
         return self.sorted and held_fits(in_slots, held_slots(self.k, True), self.k,
-                                         held_slots_max(self.ctx, self.plan.held_words))
+                                         held_slots_max(self.ctx, self.plan.held_words,
+                                                        self.plan.held_ranked))
 
     def _select_held(self, x, sorted: bool, geometry, cand=None, in_slots: int = 0) -> None:
         """The whole call, or the last merge and the sort of a two-pass one (over ``cand``, of
@@ -444,14 +450,15 @@ class TopkLaunch:
         reg = 8 if sg and n >= HELD_EIGHT_FROM else 4
         wg = min(max(next_pow2(math.ceil(held / HELD)), next_pow2(math.ceil(n / reg)),
                      HELD_WG_MIN), 256)
+        ranked = sorted and self.plan.held_ranked
         winners = (("topk_slots_positions.wgsl",) if positions
-                   else (_SLOT_FILES[packed], "topk_held_direct.wgsl"))
+                   else (_SLOT_FILES[packed], _HELD_WINNER_FILES[ranked]))
         files = ("topk_common.wgsl", "topk_keys.wgsl", *winners, *_HELD_FILES[sg])
         consts = {"WG": wg, "SORTED": int(sorted), "SLOTS": n, "HIST_BINS": 256,
                   "PAIRS": int(cand is not None), "RANGE_DIGIT": int(self.plan.held_range),
                   **({"REG_SLOTS": reg} if sg else {})}
         name = ("topk select held" + (" subgroup" if sg else "") + (" packed" if packed else "")
-                + (" positions" if positions else "")
+                + (" positions" if positions else "") + (" ranked" if ranked else "")
                 + (" of pairs" if cand is not None else ""))
         pairs = x.buffer if cand is None else cand  # bound either way; read only with PAIRS
         self._add(name, files, consts,

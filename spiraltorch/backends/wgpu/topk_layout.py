@@ -38,6 +38,9 @@ HELD_SLOT_BYTES = {False: 8, True: 12}  # by whether the slots are sort words (`
 # 16384 x 4096 k=1100 2.018 -> 1.704).
 HELD_SLOTS_WIDE = 2048
 HELD_SCRATCH_BYTES = 3 * 1024 + 64
+# The buckets of topk_held_ranked.wgsl (RANK_BINS u32 and three words): 1024 pair slots still fit
+# WebGPU's default 16 KiB beside them.
+HELD_RANK_BYTES = 512 * 4 + 16
 # Candidate slots a row of the ``fc`` path keeps (floor_candidates): four times k within these
 # bounds (eight times, within twice the bounds, with ``fd``). Its floor aims at the geometric mean
 # of k and the slots, so an estimate off by up to 30% (k = 1024, 2048 slots; a factor of 2 for
@@ -95,6 +98,7 @@ class Layout:
     retried: bool  # rows whose ``fc`` floor fails go to ``floor_retry`` (the ``fr`` field)
     held_range: bool  # ``select_held``'s first digit fitted to the row's key range (``hr``)
     held_words: bool  # ``select_held`` sorts words of key field and position (``hw``)
+    held_ranked: bool  # ``select_held`` ranks its winners by buckets of their keys (``hb``)
 
     @property
     def ranked(self) -> bool:
@@ -128,9 +132,11 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
                    and cols <= SELECT_ROWS_COLS_MAX and int(choice.get("sr", 0)) == 1)
     full_sort = (not (rowwise or by_subgroup) and 2 <= k and cols <= SORT_BLOCK
                  and int(choice.get("fs", 0)) == 1)
-    held_words = int(choice.get("hw", 0)) == 1
+    held_ranked = int(choice.get("hb", 0)) == 1
+    held_words = int(choice.get("hw", 0)) == 1 and not held_ranked
     held = (not (by_subgroup or full_sort or rowwise) and int(choice.get("hk", 0)) == 1
-            and held_fits(cols, held_slots(k, sorted), k, held_slots_max(ctx, held_words)))
+            and held_fits(cols, held_slots(k, sorted), k,
+                          held_slots_max(ctx, held_words, held_ranked)))
     if rowwise or full_sort or by_subgroup or held:
         nseg, seg_len = 1, cols
     candidates = floor_candidates(k, int(choice.get("fd", 0)) == 1)
@@ -152,7 +158,8 @@ def layout(ctx, cols: int, k: int, sorted: bool, choice, elem_bits: int = 32) ->
     retried = candidates > 0 and int(choice.get("fr", 0)) == 1
     held_range = int(choice.get("hr", 0)) == 1
     return Layout(wg, kl, seg_len, nseg, sg, filter_sg, slots, filtered, rowwise, full_sort,
-                  by_subgroup, radix_sort, held, candidates, retried, held_range, held_words)
+                  by_subgroup, radix_sort, held, candidates, retried, held_range, held_words,
+                  held_ranked)
 
 
 def floor_candidates(k: int, doubled: bool = False) -> int:
@@ -195,12 +202,12 @@ def held_fits(columns: int, slots: int, k: int, most: int = HELD_SLOTS_MAX) -> b
     return 2 <= k and columns <= HELD * 256 and slots <= most
 
 
-def held_slots_max(ctx, words: bool = False) -> int:
+def held_slots_max(ctx, words: bool = False, ranked: bool = False) -> int:
     """The most sort slots ``select_held`` takes on this device: HELD_SLOTS_WIDE where its
-    workgroup memory holds them (as sort words where ``words``), else HELD_SLOTS_MAX (within
-    WebGPU's defaults)."""
+    workgroup memory holds them (as sort words where ``words``, beside the buckets of the ranked
+    winners where ``ranked``), else HELD_SLOTS_MAX (within WebGPU's defaults)."""
     wide = (HELD_SLOTS_WIDE * HELD_SLOT_BYTES[words] + HELD_SCRATCH_BYTES
-            <= ctx.caps.max_workgroup_memory)
+            + HELD_RANK_BYTES * ranked <= ctx.caps.max_workgroup_memory)
     return HELD_SLOTS_WIDE if wide else HELD_SLOTS_MAX
 
 
