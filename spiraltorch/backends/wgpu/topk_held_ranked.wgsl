@@ -4,8 +4,8 @@
 // count of winners in higher buckets plus the count of those in its own bucket that rank before
 // it. Where the largest bucket holds more than RANK_BUCKET_MAX winners (runs of equal keys, or
 // keys bunched in a narrow part of the range), the row is sorted (sort_slots) instead, so that
-// counting never costs more than a few sorts' worth of compares. The kernel declares `WG`, `prm`,
-// `sort_slots` and `scan_exclusive`; needs k <= RANK_HELD * WG.
+// counting never costs a winner more than RANK_BUCKET_MAX compares. The kernel declares `WG`,
+// `prm`, `sort_slots` and `scan_exclusive`; needs k <= RANK_HELD * WG.
 
 const RANK_BINS: u32 = 512u;
 const RANK_BUCKET_MAX: u32 = 64u;
